@@ -1,0 +1,243 @@
+"""Sending posts to Telegram: retries, plain-text fallback, blocked and migrated chats."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
+
+from adapters.telegram.commands import PLATFORM
+from adapters.telegram.render import Rendered, html_to_plain, render
+from bot.chat import ChatRef, Post, SentRef
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Unreachable = Callable[[ChatRef, str], Awaitable[None]]
+Migrated = Callable[[ChatRef, ChatRef], Awaitable[None]]
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class SentMemory:
+    """A small LRU of the bot's own messages: (chat id, message id) -> paper id."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._capacity = capacity
+        self._papers: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    def remember(self, chat_id: int, message_id: int, paper_id: str) -> None:
+        """Note that this message was about this paper."""
+        self._papers[(chat_id, message_id)] = paper_id
+        self._papers.move_to_end((chat_id, message_id))
+        while len(self._papers) > self._capacity:
+            self._papers.popitem(last=False)
+
+    def paper_of(self, chat_id: int, message_id: int) -> str | None:
+        """The paper a message of ours was about, if we still remember it."""
+        return self._papers.get((chat_id, message_id))
+
+
+def _cannot_parse(exc: BadRequest) -> bool:
+    return "can't parse entities" in exc.message.lower()
+
+
+class Delivery:
+    """Sends posts and status lines; retries network errors; reports unreachable chats."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        on_unreachable: Unreachable | None = None,
+        on_migrated: Migrated | None = None,
+        memory: SentMemory | None = None,
+        attempts: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        self.bot = bot
+        self.memory = memory or SentMemory()
+        self._on_unreachable = on_unreachable
+        self._on_migrated = on_migrated
+        self._attempts = attempts
+        self._backoff = backoff
+
+    async def call(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Run one Bot API call, retrying network errors (not 400s) with exponential backoff.
+
+        ``RetryAfter`` (429) is handled below this, by the application's AIORateLimiter.
+        """
+        for attempt in range(self._attempts):
+            try:
+                return await make()
+            except BadRequest:
+                raise
+            except NetworkError as exc:
+                if attempt == self._attempts - 1:
+                    raise
+                log.warning("Telegram network error (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(self._backoff * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def post(self, chat: ChatRef, post: Post, reply_to: int | None = None) -> SentRef:
+        """Send a post; a blocked or removed chat is reported and gives an empty SentRef."""
+        rendered = render(post)
+        target = chat
+        for _ in range(3):
+            try:
+                messages = await self._pieces(target, rendered, reply_to)
+                break
+            except ChatMigrated as exc:
+                new = ChatRef(PLATFORM, str(exc.new_chat_id))
+                log.info("chat %s migrated to %s", target.chat_id, new.chat_id)
+                if self._on_migrated is not None:
+                    await self._on_migrated(target, new)
+                target, reply_to = new, None
+            except Forbidden as exc:
+                await self._unreachable(target, exc.message)
+                return SentRef(target)
+            except BadRequest as exc:
+                if "chat not found" not in exc.message.lower():
+                    raise
+                await self._unreachable(target, exc.message)
+                return SentRef(target)
+        else:
+            raise RuntimeError(f"chat {chat.chat_id} keeps migrating")
+        if post.paper_id:
+            for message in messages:
+                self.memory.remember(message.chat.id, message.message_id, post.paper_id)
+        return SentRef(target, tuple(str(m.message_id) for m in messages))
+
+    async def _unreachable(self, chat: ChatRef, reason: str) -> None:
+        log.info("chat %s is unreachable: %s", chat.chat_id, reason)
+        if self._on_unreachable is not None:
+            await self._on_unreachable(chat, reason)
+
+    async def _pieces(
+        self, chat: ChatRef, rendered: Rendered, reply_to: int | None
+    ) -> list[Message]:
+        rows = [[InlineKeyboardButton(b.label, url=b.url) for b in r] for r in rendered.buttons]
+        keyboard = InlineKeyboardMarkup(rows) if rows else None
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        sent: list[Message] = []
+        if rendered.photo is not None:
+            photo = rendered.photo
+            last = not rendered.messages
+            message = await self._photo(
+                chat, photo.data, photo.filename, photo.caption, reply, keyboard if last else None
+            )
+            if message is not None:
+                sent.append(message)
+                reply = None
+        for index, text in enumerate(rendered.messages):
+            last = index == len(rendered.messages) - 1
+            sent.append(await self._text(chat, text, reply, keyboard if last else None))
+            reply = None
+        return sent
+
+    async def _text(
+        self,
+        chat: ChatRef,
+        html_text: str,
+        reply: ReplyParameters | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> Message:
+        """Send one HTML message; if Telegram cannot parse it, send its plain text instead."""
+
+        def send(text: str, mode: str | None) -> Callable[[], Awaitable[Message]]:
+            return lambda: self.bot.send_message(
+                chat.chat_id,
+                text,
+                parse_mode=mode,
+                message_thread_id=_thread(chat),
+                reply_parameters=reply,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
+
+        try:
+            return await self.call(send(html_text, ParseMode.HTML))
+        except BadRequest as exc:
+            if not _cannot_parse(exc):
+                raise
+            log.warning("Telegram refused our HTML (%s); sending plain text", exc.message)
+            return await self.call(send(html_to_plain(html_text), None))
+
+    async def _photo(
+        self,
+        chat: ChatRef,
+        data: bytes,
+        filename: str,
+        caption: str,
+        reply: ReplyParameters | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> Message | None:
+        """Upload the photo; a photo Telegram refuses is skipped so the text still goes out."""
+
+        def send(text: str, mode: str | None) -> Callable[[], Awaitable[Message]]:
+            return lambda: self.bot.send_photo(
+                chat.chat_id,
+                InputFile(data, filename=filename),
+                caption=text,
+                parse_mode=mode,
+                message_thread_id=_thread(chat),
+                reply_parameters=reply,
+                reply_markup=markup,
+            )
+
+        try:
+            try:
+                return await self.call(send(caption, ParseMode.HTML))
+            except BadRequest as exc:
+                if not _cannot_parse(exc):
+                    raise
+                return await self.call(send(html_to_plain(caption), None))
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise
+            log.warning("Telegram refused the photo (%s); sending the text only", exc.message)
+            return None
+
+    async def status(self, chat: ChatRef, text: str, reply_to: int | None) -> int:
+        """Show a typing indicator and send a plain status line; returns its message id."""
+        await self.typing(chat)
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        message = await self.call(
+            lambda: self.bot.send_message(
+                chat.chat_id, text, message_thread_id=_thread(chat), reply_parameters=reply
+            )
+        )
+        return message.message_id
+
+    async def typing(self, chat: ChatRef) -> None:
+        """Send the "typing…" chat action (lasts about 5 seconds on the user's screen)."""
+        await self.call(
+            lambda: self.bot.send_chat_action(
+                chat.chat_id, ChatAction.TYPING, message_thread_id=_thread(chat)
+            )
+        )
+
+    async def edit(self, chat: ChatRef, message_id: int, text: str) -> None:
+        """Replace the text of a status line."""
+        await self.call(lambda: self.bot.edit_message_text(text, chat.chat_id, message_id))
+
+    async def delete(self, chat: ChatRef, message_id: int) -> None:
+        """Delete one of our messages."""
+        await self.call(lambda: self.bot.delete_message(chat.chat_id, message_id))
+
+
+def _thread(chat: ChatRef) -> int | None:
+    return int(chat.thread_id) if chat.thread_id else None

@@ -1,0 +1,255 @@
+"""Turn a core Post into Telegram pieces: HTML messages within 4096 characters, a photo, buttons."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from bot.chat import Block, Link, Post
+
+TEXT_LIMIT = 4096  # characters after entity parsing, counted here in UTF-16 code units
+CAPTION_LIMIT = 1024
+ENTITY_LIMIT = 100
+BUTTON_LABEL_LIMIT = 64
+BUTTONS_PER_ROW = 3
+MIN_FILL = 500  # a line longer than a message starts in the current one if this much room is left
+QUOTE_OPEN = "<blockquote expandable>"
+QUOTE_CLOSE = "</blockquote>"
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A photo to upload first, with its HTML caption."""
+
+    data: bytes
+    filename: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Everything Telegram needs for one post: photo, HTML messages, URL buttons (rows)."""
+
+    photo: Photo | None
+    messages: tuple[str, ...]
+    buttons: tuple[tuple[Link, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of plain text with its wrapping tags; the unit the splitter moves around."""
+
+    text: str
+    open: str = ""
+    close: str = ""
+    tags: int = 0  # entities this line adds
+    folded: bool = False  # inside the expandable blockquote
+    gap: bool = False  # a blank line before it
+    keep: bool = False  # keep with the next line (headings)
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL Telegram will accept, else None."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def render(post: Post, limit: int = TEXT_LIMIT, caption_limit: int = CAPTION_LIMIT) -> Rendered:
+    """Render a post: balanced HTML messages each within ``limit``, photo, button rows."""
+    groups = _pack(_lines(post), limit)
+    photo = None
+    if post.image is not None:
+        caption = _caption(post, caption_limit)
+        photo = Photo(post.image.data, post.image.filename or "figure.png", caption)
+    return Rendered(photo, tuple(_join(g) for g in groups), _buttons(post.links))
+
+
+def html_to_plain(markup: str) -> str:
+    """The visible text of Telegram HTML: tags dropped, entities decoded."""
+    parser = _TextOnly()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def plain_text(post: Post) -> str:
+    """The whole post as plain text (what the user sees when HTML cannot be used)."""
+    rendered = render(post)
+    parts = [html_to_plain(m) for m in rendered.messages]
+    if not parts and rendered.photo is not None:
+        parts = [html_to_plain(rendered.photo.caption)]
+    return "\n\n".join(parts)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _title_line(post: Post) -> _Line | None:
+    if not post.title or not post.title.strip():
+        return None
+    url = safe_url(post.title_url)
+    if url is None:
+        return _Line(post.title.strip(), "<b>", "</b>", 1)
+    href = html.escape(url, quote=True)
+    return _Line(post.title.strip(), f'<b><a href="{href}">', "</a></b>", 2)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def _block_lines(block: Block, folded: bool) -> list[_Line]:
+    lines: list[_Line] = []
+    if block.heading and block.heading.strip():
+        lines.append(_Line(block.heading.strip(), "<b>", "</b>", 1, folded, keep=True))
+    for para in (p for raw in block.paragraphs for p in _paragraphs(raw)):
+        lines.append(_Line(para, folded=folded, gap=not (lines and lines[-1].keep)))
+    for number, item in enumerate((i.strip() for i in block.items if i.strip()), start=1):
+        marker = f"{number}." if block.numbered else "•"
+        lines.append(_Line(f"{marker} {item}", folded=folded))
+    if lines:
+        lines[0] = replace(lines[0], gap=True)
+    return lines
+
+
+def _lines(post: Post) -> list[_Line]:
+    title = _title_line(post)
+    lines = [title] if title else []
+    lines += [_Line(p, gap=True) for p in _paragraphs(post.text)]
+    for block in post.blocks:
+        lines += _block_lines(block, folded=False)
+    for block in post.folded:
+        lines += _block_lines(block, folded=True)
+    if post.footer and post.footer.strip():
+        lines.append(_Line(post.footer.strip(), "<i>", "</i>", 1, gap=True))
+    return lines
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """Split ``text`` so the head fits ``limit`` UTF-16 units, at a newline or space if any."""
+    size, end = 0, 0
+    for end, char in enumerate(text):  # noqa: B007 - ``end`` is used after the loop
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            break
+    else:
+        return text, ""
+    end = max(end, 1)  # always make progress
+    head = text[:end]
+    for sep in ("\n", " "):
+        at = head.rfind(sep)
+        if at > len(head) // 2:
+            return head[:at].rstrip(), text[at:].lstrip()
+    return head, text[end:]
+
+
+def _measure(group: list[_Line]) -> tuple[int, int]:
+    """Visible UTF-16 units and entities of a message made of these lines."""
+    visible = entities = 0
+    for index, line in enumerate(group):
+        visible += utf16_len(line.text) + (0 if index == 0 else 2 if line.gap else 1)
+        opens = line.folded and (index == 0 or not group[index - 1].folded)
+        entities += line.tags + (1 if opens else 0)
+    return visible, entities
+
+
+def _fits(group: list[_Line], limit: int) -> bool:
+    visible, entities = _measure(group)
+    return visible <= limit and entities <= ENTITY_LIMIT
+
+
+def _pack(lines: list[_Line], limit: int) -> list[list[_Line]]:
+    """Group lines into messages within ``limit`` visible units and ENTITY_LIMIT entities.
+
+    Lines move whole; only a line longer than a message is cut, filling the current message
+    first. A heading is carried over to the next message rather than left last.
+    """
+    groups: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines:
+        pending: _Line | None = line
+        while pending is not None:
+            if _fits([*current, pending], limit):
+                current.append(pending)
+                break
+            room = limit - _measure(current)[0] - (2 if pending.gap else 1) if current else limit
+            if utf16_len(pending.text) > limit and room >= MIN_FILL:
+                head, tail = _cut(pending.text, room)
+                if head and _fits([*current, replace(pending, text=head)], limit):
+                    current.append(replace(pending, text=head))
+                    pending = replace(pending, text=tail, gap=False) if tail else None
+            if pending is None:
+                break
+            if not current:  # a single line with more entities than allowed: send it anyway
+                current.append(pending)
+                break
+            carry = [current.pop()] if len(current) > 1 and current[-1].keep else []
+            groups.append(current)
+            current = carry
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _join(group: list[_Line]) -> str:
+    """One message's HTML: lines escaped, folded lines inside one expandable blockquote."""
+    out: list[str] = []
+    quoted = False
+    for index, line in enumerate(group):
+        sep = "" if index == 0 else ("\n\n" if line.gap else "\n")
+        if line.folded != quoted:
+            out.append((QUOTE_CLOSE if quoted else "") + sep + (QUOTE_OPEN if line.folded else ""))
+            sep, quoted = "", line.folded
+        out.append(sep + line.open + html.escape(line.text, quote=False) + line.close)
+    if quoted:
+        out.append(QUOTE_CLOSE)
+    return "".join(out)
+
+
+def _truncate(text: str, limit: int) -> str:
+    if utf16_len(text) <= limit:
+        return text
+    head, _ = _cut(text, max(limit - 1, 0))
+    return head + "…"
+
+
+def _caption(post: Post, limit: int) -> str:
+    """Photo caption: the bold (linked) title and a one-line summary, within ``limit``."""
+    assert post.image is not None
+    first = next((p for b in post.blocks for p in b.paragraphs if p.strip()), "")
+    summary = " ".join((post.image.caption or first or post.text).split())
+    title = _title_line(post)
+    if title is None:
+        return html.escape(_truncate(summary, limit), quote=False)
+    head = _truncate(title.text, limit)
+    rendered = title.open + html.escape(head, quote=False) + title.close
+    room = limit - utf16_len(head) - 1
+    if summary and room > 1:
+        rendered += "\n" + html.escape(_truncate(summary, room), quote=False)
+    return rendered
+
+
+def _buttons(links: tuple[Link, ...]) -> tuple[tuple[Link, ...], ...]:
+    usable = [
+        Link(_truncate(link.label.strip() or "Link", BUTTON_LABEL_LIMIT), url)
+        for link in links
+        if (url := safe_url(link.url))
+    ]
+    return tuple(
+        tuple(usable[i : i + BUTTONS_PER_ROW]) for i in range(0, len(usable), BUTTONS_PER_ROW)
+    )

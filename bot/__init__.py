@@ -1,0 +1,1 @@
+"""paperbot core: platform-free paper summarizing, caching and command handling."""

@@ -1,0 +1,117 @@
+"""The composition root of the core: build every client once from Settings and wire them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+
+from bot.arxiv_api import ArxivAPI
+from bot.cache import Cache
+from bot.extractive_summarizer import ExtractiveSummarizer
+from bot.fetch import Fetcher
+from bot.handlers import CoreCommands
+from bot.llm.base import LLMClient
+from bot.pacer import Pacer
+from bot.papers import PaperService
+from bot.prompts import load
+from bot.redis_conn import EmbeddedRedis, connect
+from bot.router import Router
+from bot.settings import Settings
+from bot.summarizer import LLMSummarizer, Summarizer
+from bot.user_limits import UserLimiter
+
+log = logging.getLogger(__name__)
+
+
+def build_llm(settings: Settings) -> LLMClient | None:
+    """The configured LLM client, or None for extractive summaries."""
+    if settings.llm_provider == "gemini":
+        from bot.llm.gemini import GeminiClient
+
+        assert settings.gemini_api_key is not None
+        return GeminiClient(
+            api_key=settings.gemini_api_key.get(),
+            model=settings.llm_model,
+            base_url=settings.gemini_base_url,
+            timeout_s=settings.llm_timeout_s,
+        )
+    if settings.llm_provider == "openai":
+        from bot.llm.openai_compat import OpenAICompatClient
+
+        key = settings.openai_api_key.get() if settings.openai_api_key else None
+        return OpenAICompatClient(
+            api_key=key,
+            model=settings.llm_model,
+            base_url=settings.openai_base_url,
+            timeout_s=settings.llm_timeout_s,
+        )
+    return None
+
+
+@dataclass
+class Core:
+    """Everything the adapters and the CLI need, built once."""
+
+    settings: Settings
+    redis: aioredis.Redis
+    cache: Cache
+    papers: PaperService
+    router: Router
+    summarizer: Summarizer
+    llm: LLMClient | None
+    embedded: EmbeddedRedis | None = None
+    _closers: list[object] = field(default_factory=list)
+
+    @property
+    def redis_description(self) -> str:
+        """Where the data lives, for the start-up banner."""
+        if self.embedded is not None:
+            return f"embedded Redis (data in {self.embedded.data_dir})"
+        return "Redis at REDIS_URL"
+
+    async def aclose(self) -> None:
+        """Close clients and stop the embedded Redis."""
+        if self.llm is not None:
+            await self.llm.aclose()
+        await self.papers.fetcher.aclose()
+        with contextlib.suppress(Exception):
+            await self.redis.aclose()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+
+async def build_core(settings: Settings) -> Core:
+    """Connect to Redis (embedded when REDIS_URL is unset) and wire the core."""
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir)
+        await embedded.start()
+        url = embedded.url
+    redis = connect(url)
+    await redis.ping()
+    cache = Cache(redis, settings.redis_prefix)
+    arxiv_pacer = Pacer(settings.arxiv_delay_s, retry_base_s=max(settings.arxiv_delay_s, 0.2))
+    api = ArxivAPI(settings.arxiv_api_url, arxiv_pacer, settings.arxiv_timeout_s)
+    fetcher = Fetcher(settings.fetch_hosts, arxiv_pacer, timeout_s=settings.arxiv_timeout_s * 2)
+    llm = build_llm(settings)
+    prompts = load("summary")
+    summarizer: Summarizer = (
+        LLMSummarizer(llm, prompts) if llm is not None else ExtractiveSummarizer()
+    )
+    papers = PaperService(
+        api,
+        fetcher,
+        cache,
+        summarizer,
+        html_url=settings.arxiv_html_url,
+        pdf_url=settings.arxiv_pdf_url,
+        prompt_fingerprint=prompts.fingerprint,
+    )
+    router = Router()
+    limiter = UserLimiter(redis, settings.redis_prefix, limit=settings.user_rate_limit)
+    CoreCommands(papers, limiter, router, settings.language).register()
+    return Core(settings, redis, cache, papers, router, summarizer, llm, embedded)

@@ -1,0 +1,96 @@
+"""The core's commands: /start, /help and /summarize (later issues add theirs beside these)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.chat import Command, Conversation, Post
+from bot.errors import BadInput, UserFacingError
+from bot.models import LANGUAGES, Language
+from bot.paper_ref import parse_paper_ref
+from bot.papers import PaperService
+from bot.render import paper_post
+from bot.router import CommandInfo, Router
+from bot.user_limits import UserLimiter
+
+_LANG_OPTION = re.compile(r"(?:^|\s)(?:--lang(?:uage)?[=\s]+|lang:)(\S+)", re.IGNORECASE)
+
+SUMMARIZE = CommandInfo(
+    name="summarize",
+    description_en="Summarize an arXiv paper (id, link or search words)",
+    description_zh="总结一篇 arXiv 论文（编号、链接或关键词）",
+    usage="/summarize 2408.13714 · /summarize talking head LoRA · /summarize 2408.13714 --lang zh",
+)
+HELP = CommandInfo(name="help", description_en="How to use paperbot", description_zh="使用说明")
+START = CommandInfo(
+    name="start", description_en="Start and see what paperbot does", description_zh="开始使用"
+)
+
+
+def split_language(args: str, default: Language) -> tuple[str, Language]:
+    """Take a ``--lang zh`` / ``lang:zh`` option out of the arguments."""
+    match = _LANG_OPTION.search(args)
+    if match is None:
+        return args, default
+    value = match[1].lower()
+    if value not in LANGUAGES:
+        raise BadInput(f"Unknown language {value[:10]!r}: use one of {', '.join(LANGUAGES)}.")
+    rest = (args[: match.start()] + " " + args[match.end() :]).strip()
+    return rest, value  # type: ignore[return-value]
+
+
+def help_text(router: Router) -> str:
+    """The /help message: what paperbot does and every command with an example."""
+    lines = [
+        "paperbot summarizes arXiv papers in the ChatPaper format: a one-line summary, "
+        "key takeaways and an eight-point analysis, with the paper's figure.",
+        "",
+    ]
+    for info in router.commands():
+        if info.name == "start":
+            continue
+        lines.append(f"/{info.name} — {info.description_en}")
+        if info.usage:
+            lines.append(f"    e.g. {info.usage}")
+    return "\n".join(lines)
+
+
+@dataclass
+class CoreCommands:
+    """The handlers of the core commands, sharing the paper service and the user limiter."""
+
+    papers: PaperService
+    limiter: UserLimiter
+    router: Router
+    default_language: Language = "en"
+
+    def register(self) -> None:
+        """Add the core commands to the router."""
+        self.router.add(START, self.help)
+        self.router.add(HELP, self.help)
+        self.router.add(SUMMARIZE, self.summarize)
+
+    async def help(self, command: Command, conversation: Conversation) -> None:
+        """Explain usage with examples."""
+        await conversation.reply(Post(text=help_text(self.router)))
+
+    async def summarize(self, command: Command, conversation: Conversation) -> None:
+        """Find the paper, then serve its summary from cache or write it (costs one unit)."""
+        args, language = split_language(command.args, self.default_language)
+        ref = parse_paper_ref(args)
+        resolved = await self.papers.resolve(ref, conversation.status)
+        if resolved.note:
+            await conversation.reply(Post(text=resolved.note))
+        meta = resolved.meta
+        if not await self.papers.is_summarized(meta, language):
+            await self.limiter.spend(command.chat.platform, command.user_id)
+            try:
+                summary, _ = await self.papers.summary(meta, language, conversation.status)
+            except UserFacingError:
+                await self.limiter.refund(command.chat.platform, command.user_id)
+                raise
+        else:
+            summary, _ = await self.papers.summary(meta, language)
+        figure = await self.papers.figure(meta)
+        await conversation.reply(paper_post(summary, figure))

@@ -1,0 +1,53 @@
+"""Logging set-up: plain lines on stderr with every configured secret redacted."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.settings import Secret, Settings
+
+_TOKENISH = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b|\bAIza[0-9A-Za-z_-]{30,}\b")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces secret values (and token-shaped strings) in every record with '***'."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 4]
+
+    def redact(self, text: str) -> str:
+        """The text with secrets masked."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return _TOKENISH.sub("***", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Format the record once, masked, so no argument can leak a secret."""
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg = self.redact(message)
+        record.args = ()
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value the settings hold."""
+    values = [getattr(settings, name) for name in settings.__slots__]
+    return [v.get() for v in values if isinstance(v, Secret)]
+
+
+def setup_logging(settings: Settings, *, verbose: bool) -> None:
+    """Log to stderr (INFO when running, WARNING for one-shot commands), secrets redacted."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets_of(settings)))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    for noisy in ("httpx", "httpcore", "arxiv", "google_genai", "telegram.ext", "discord"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

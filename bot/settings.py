@@ -1,0 +1,176 @@
+"""One typed settings object, read from the environment (and a .env file)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from bot.models import LANGUAGES, Language
+
+Provider = Literal["gemini", "openai", "extractive"]
+PROVIDERS: tuple[Provider, ...] = ("gemini", "openai", "extractive")
+
+DEFAULT_MODELS: dict[Provider, str] = {
+    "gemini": "gemini-2.5-flash",
+    "openai": "gpt-4o-mini",
+    "extractive": "extractive",
+}
+
+
+ARXIV_API_URL = "https://export.arxiv.org/api/query"
+ARXIV_HTML_URL = "https://arxiv.org/html"
+ARXIV_PDF_URL = "https://arxiv.org/pdf"
+DEFAULT_DATA_DIR = Path.home() / ".local/share/paperbot"
+
+
+class SettingsError(ValueError):
+    """A setting has a value paperbot cannot use."""
+
+
+class Secret:
+    """A secret string that never prints itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        """The secret itself, for handing to a client library."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw[:20]!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http(s) URL")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything paperbot reads from its environment."""
+
+    redis_url: str | None = None
+    data_dir: Path = DEFAULT_DATA_DIR
+    redis_prefix: str = "paperbot:"
+    llm_provider: Provider = "extractive"
+    llm_model: str = "extractive"
+    gemini_api_key: Secret | None = None
+    gemini_base_url: str | None = None
+    openai_api_key: Secret | None = None
+    openai_base_url: str | None = None
+    llm_timeout_s: float = 120.0
+    arxiv_api_url: str = ARXIV_API_URL
+    arxiv_html_url: str = ARXIV_HTML_URL
+    arxiv_pdf_url: str = ARXIV_PDF_URL
+    arxiv_delay_s: float = 3.0
+    arxiv_timeout_s: float = 30.0
+    language: Language = "en"
+    telegram_token: Secret | None = None
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    discord_token: Secret | None = None
+    user_rate_limit: int = 20
+
+    @property
+    def fetch_hosts(self) -> frozenset[str]:
+        """The only hosts paperbot downloads papers and figures from."""
+        from urllib.parse import urlsplit
+
+        urls = (self.arxiv_api_url, self.arxiv_html_url, self.arxiv_pdf_url)
+        return frozenset((urlsplit(u).hostname or "").lower() for u in urls)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        """Read settings from ``env`` (default: os.environ plus ./.env when present)."""
+        if env is None:
+            merged = dict(_read_dotenv(dotenv or Path(".env")))
+            merged.update(os.environ)
+            env = merged
+        gemini_key = _secret(env, "GEMINI_API_KEY") or _secret(env, "GOOGLE_API_KEY")
+        openai_key = _secret(env, "OPENAI_API_KEY")
+        provider_raw = env.get("PAPERBOT_LLM_PROVIDER", "").strip().lower()
+        if not provider_raw:
+            provider_raw = "gemini" if gemini_key else "extractive"
+        if provider_raw not in PROVIDERS:
+            raise SettingsError(f"PAPERBOT_LLM_PROVIDER must be one of {', '.join(PROVIDERS)}")
+        provider: Provider = provider_raw
+        if provider == "gemini" and not gemini_key:
+            raise SettingsError("PAPERBOT_LLM_PROVIDER=gemini needs GEMINI_API_KEY")
+        openai_base = env.get("PAPERBOT_OPENAI_BASE_URL", "").strip() or None
+        if provider == "openai" and not (openai_key or openai_base):
+            raise SettingsError(
+                "PAPERBOT_LLM_PROVIDER=openai needs OPENAI_API_KEY or PAPERBOT_OPENAI_BASE_URL"
+            )
+        language = env.get("PAPERBOT_LANGUAGE", "en").strip().lower() or "en"
+        if language not in LANGUAGES:
+            raise SettingsError(f"PAPERBOT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        data_dir = env.get("PAPERBOT_DATA_DIR", "").strip()
+        model = env.get("PAPERBOT_LLM_MODEL", "").strip() or DEFAULT_MODELS[provider]
+        return cls(
+            redis_url=env.get("REDIS_URL", "").strip() or None,
+            data_dir=Path(data_dir).expanduser() if data_dir else DEFAULT_DATA_DIR,
+            redis_prefix=env.get("PAPERBOT_REDIS_PREFIX", "").strip() or "paperbot:",
+            llm_provider=provider,
+            llm_model="extractive" if provider == "extractive" else model,
+            gemini_api_key=gemini_key,
+            gemini_base_url=env.get("PAPERBOT_GEMINI_BASE_URL", "").strip() or None,
+            openai_api_key=openai_key,
+            openai_base_url=openai_base,
+            llm_timeout_s=_number(env, "PAPERBOT_LLM_TIMEOUT_SECONDS", 120.0, 1.0),
+            arxiv_api_url=_url(env, "PAPERBOT_ARXIV_API_URL", ARXIV_API_URL),
+            arxiv_html_url=_url(env, "PAPERBOT_ARXIV_HTML_URL", ARXIV_HTML_URL),
+            arxiv_pdf_url=_url(env, "PAPERBOT_ARXIV_PDF_URL", ARXIV_PDF_URL),
+            arxiv_delay_s=_number(env, "PAPERBOT_ARXIV_DELAY_SECONDS", 3.0),
+            arxiv_timeout_s=_number(env, "PAPERBOT_ARXIV_TIMEOUT_SECONDS", 30.0, 1.0),
+            language=language,
+            telegram_token=_secret(env, "TELEGRAM_BOT_TOKEN"),
+            telegram_base_url=env.get("PAPERBOT_TELEGRAM_BASE_URL", "").strip() or None,
+            telegram_webhook_url=env.get("PAPERBOT_TELEGRAM_WEBHOOK_URL", "").strip() or None,
+            discord_token=_secret(env, "DISCORD_BOT_TOKEN"),
+            user_rate_limit=int(_number(env, "PAPERBOT_USER_RATE_LIMIT", 20, 0)),
+        )
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}

@@ -1,0 +1,446 @@
+"""A local Bot API server that python-telegram-bot talks to over HTTP in tests.
+
+Usage::
+
+    with FakeTelegram() as tg:
+        app = Application.builder().token(tg.token).base_url(tg.base_url).build()
+        ...
+        tg.push_message(chat_id=42, user_id=42, text="/summarize 2408.13714")
+        sent = await tg.await_sent(42, 2)          # two messages reached chat 42
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+
+It checks what Telegram checks where tests care: HTML parse mode accepts only Telegram's tags,
+balanced; text is at most 4096 characters (UTF-16 units) after parsing, captions 1024.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import email.policy
+import html
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qs
+
+from .httpfake import Recorded, Reply, ScriptedServer
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+MAX_POLL_WAIT = 1.0  # seconds a getUpdates long-poll is held here at most
+SENDS = ("sendMessage", "sendPhoto")
+TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "a", "code"}
+TAGS |= {"pre", "blockquote", "span", "tg-emoji"}
+ENTITIES = {"lt", "gt", "amp", "quot"}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Bot API call as received: parameters as strings, uploads as bytes."""
+
+    method: str
+    params: dict[str, str]
+    files: dict[str, bytes]
+    at: float  # time.monotonic()
+    status: int
+    result: Any = None  # what the fake answered (e.g. the sent message), None on failure
+
+    @property
+    def chat_id(self) -> str | None:
+        """The chat the call was about, if any."""
+        return self.params.get("chat_id")
+
+    def json(self, name: str) -> Any:
+        """A parameter that PTB sends JSON-encoded (reply_markup, commands, …)."""
+        return json.loads(self.params[name]) if name in self.params else None
+
+
+@dataclass(slots=True)
+class _Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    migrate_to_chat_id: int | None
+    chat_id: int | None
+
+
+@dataclass(slots=True)
+class _State:
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[_Failure] = field(default_factory=list)
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    chat_types: dict[int, str] = field(default_factory=dict)
+    admins: dict[int, set[int]] = field(default_factory=dict)
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    webhook: dict[str, str] = field(default_factory=dict)
+
+
+class FakeTelegram(ScriptedServer):
+    """Answers ``POST /bot<token>/<method>`` like the Bot API and records every call."""
+
+    def __init__(self, token: str = "123456:TEST-token", username: str = "x_bot") -> None:
+        super().__init__()
+        self.token = token
+        self.username = username
+        self.bot_id = int(token.split(":")[0])
+        self.calls: list[Call] = []
+        self._state = _State()
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1000)
+        self._update_ids = itertools.count(1)
+
+    @property
+    def base_url(self) -> str:
+        """What to give ``ApplicationBuilder.base_url`` (the token is appended by PTB)."""
+        return f"{self.url}/bot"
+
+    def stop(self) -> None:
+        """Wake any held long-poll, then stop serving."""
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+        super().stop()
+
+    # ------------------------------------------------------------------ test API
+    def push_message(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        chat_type: str = "private",
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        """Queue an incoming message (a channel post when chat_type is "channel"); its id."""
+        update = self.update_payload(chat_id, user_id, text, chat_type, reply_to, thread_id)
+        with self._cond:
+            self._state.updates.append(update)
+            self._cond.notify_all()
+        message = update.get("message") or update["channel_post"]
+        return int(message["message_id"])
+
+    def update_payload(
+        self,
+        chat_id: int,
+        user_id: int,
+        text: str,
+        chat_type: str = "private",
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """An Update as Telegram sends it (push_message queues it; a webhook test POSTs it)."""
+        with self._cond:
+            self._state.chat_types[chat_id] = chat_type
+            message = self._message(chat_id, text=text)
+            if reply_to is not None:
+                message["reply_to_message"] = self._state.messages[(chat_id, reply_to)]
+            update_id = next(self._update_ids)
+        if chat_type == "channel":
+            message["sender_chat"] = message["chat"]
+        else:
+            message["from"] = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        return {
+            "update_id": update_id,
+            "channel_post" if chat_type == "channel" else "message": message,
+        }
+
+    def set_admins(self, chat_id: int, *user_ids: int) -> None:
+        """getChatMember answers "administrator" for these users in this chat."""
+        with self._cond:
+            self._state.admins[chat_id] = set(user_ids)
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next call of ``method`` (to ``chat_id``, if given) fail once."""
+        failure = _Failure(method, status, description, retry_after, migrate_to_chat_id, chat_id)
+        with self._cond:
+            self._state.failures.append(failure)
+
+    def calls_of(self, method: str) -> list[Call]:
+        """Every call of one method, in order (failed ones included)."""
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def sent(self, chat_id: int) -> list[Call]:
+        """Messages and photos that reached a chat, in order."""
+        with self._cond:
+            return [
+                c
+                for c in self.calls
+                if c.method in SENDS and c.status == 200 and c.chat_id == str(chat_id)
+            ]
+
+    def commands(self, language_code: str = "") -> list[dict[str, str]]:
+        """The command menu last set for a language ("" is the default)."""
+        with self._cond:
+            return list(self._state.commands.get(language_code, []))
+
+    @property
+    def webhook(self) -> dict[str, str]:
+        """The parameters of the last setWebhook call."""
+        with self._cond:
+            return dict(self._state.webhook)
+
+    def is_deleted(self, chat_id: int, message_id: int) -> bool:
+        """True when the bot deleted that message."""
+        with self._cond:
+            return (chat_id, message_id) not in self._state.messages
+
+    async def await_sent(self, chat_id: int, n: int, timeout: float = 5.0) -> list[Call]:  # noqa: ASYNC109
+        """Wait until at least ``n`` messages reached the chat; fail the test otherwise."""
+        deadline = time.monotonic() + timeout
+        while len(sent := self.sent(chat_id)) < n:
+            if time.monotonic() > deadline:
+                seen = [(c.method, c.chat_id, c.status) for c in self.calls]
+                raise AssertionError(f"{len(sent)}/{n} messages in chat {chat_id}; calls: {seen}")
+            await asyncio.sleep(0.01)
+        return sent
+
+    # ------------------------------------------------------------------ the server side
+    def handle(self, request: Recorded) -> Reply:
+        """Route one HTTP request to a Bot API method."""
+        prefix = f"/bot{self.token}/"
+        if not request.path.startswith(prefix):
+            return _error(401, "Unauthorized")
+        method = request.path[len(prefix) :]
+        params, files = _parse_body(request)
+        with self._cond:
+            failure = self._take_failure(method, params)
+        reply = _fail(failure) if failure else self._answer(method, params, files)
+        result = reply.body.get("result") if reply.status == 200 else None
+        with self._cond:
+            self.calls.append(Call(method, params, files, time.monotonic(), reply.status, result))
+        return reply
+
+    def _take_failure(self, method: str, params: dict[str, str]) -> _Failure | None:
+        for failure in self._state.failures:
+            wanted = failure.chat_id is None or str(failure.chat_id) == params.get("chat_id")
+            if failure.method == method and wanted:
+                self._state.failures.remove(failure)
+                return failure
+        return None
+
+    def _answer(self, method: str, params: dict[str, str], files: dict[str, bytes]) -> Reply:
+        if method == "getUpdates":
+            return _ok(self._get_updates(params))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        with self._cond:
+            result = handler(params, files)
+        return result if isinstance(result, Reply) else _ok(result)
+
+    def _get_updates(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
+        deadline = time.monotonic() + wait
+        with self._cond:
+            self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
+            while not self._state.updates and not self._stopping.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return list(self._state.updates)
+
+    def _message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        kind = self._state.chat_types.get(chat_id, "private" if chat_id > 0 else "supergroup")
+        chat: dict[str, Any] = {"id": chat_id, "type": kind}
+        chat.update({"first_name": "U"} if kind == "private" else {"title": f"chat {chat_id}"})
+        message_id = next(self._ids)
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat, **fields}
+        self._state.messages[(chat_id, message_id)] = message
+        return message
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Bot", "username": self.username}
+
+    # Bot API methods: each takes (params, files) and returns a result or an error Reply.
+    def _api_getMe(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
+        return self._bot_user()
+
+    def _api_deleteWebhook(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
+        self._state.webhook = {}
+        return True
+
+    def _api_setWebhook(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        self._state.webhook = dict(params)
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        self._state.commands[params.get("language_code", "")] = json.loads(params["commands"])
+        return True
+
+    def _api_sendChatAction(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
+        return True
+
+    def _api_answerCallbackQuery(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
+        return True
+
+    def _api_getChatMember(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}
+        if int(params["user_id"]) not in self._state.admins.get(int(params["chat_id"]), set()):
+            return {"status": "member", "user": user}
+        rights = (
+            "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats"
+            " can_restrict_members can_promote_members can_change_info can_invite_users"
+            " can_post_stories can_edit_stories can_delete_stories"
+        )
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights.split(), False)}
+
+    def _api_sendMessage(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        text = self._checked(params.get("text", ""), params.get("parse_mode"), TEXT_LIMIT)
+        if isinstance(text, Reply):
+            return text
+        if not text.strip():
+            return _error(400, "Bad Request: message text is empty")
+        return self._message(int(params["chat_id"]), text=text, **{"from": self._bot_user()})
+
+    def _api_sendPhoto(self, params: dict[str, str], files: dict[str, bytes]) -> Any:
+        if not files:
+            return _error(400, "Bad Request: there is no photo in the request")
+        caption = self._checked(params.get("caption", ""), params.get("parse_mode"), CAPTION_LIMIT)
+        if isinstance(caption, Reply):
+            return caption
+        size = next(iter(files.values()))
+        photo = {"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}
+        fields = {"photo": [dict(photo, file_size=len(size))], "caption": caption}
+        return self._message(int(params["chat_id"]), **fields, **{"from": self._bot_user()})
+
+    def _api_editMessageText(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        message = self._state.messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        text = self._checked(params.get("text", ""), params.get("parse_mode"), TEXT_LIMIT)
+        if isinstance(text, Reply):
+            return text
+        if text == message.get("text"):
+            return _error(400, "Bad Request: message is not modified")
+        message["text"] = text
+        return message
+
+    def _api_deleteMessage(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if self._state.messages.pop(key, None) is None:
+            return _error(400, "Bad Request: message to delete not found")
+        return True
+
+    def _checked(self, text: str, parse_mode: str | None, limit: int) -> str | Reply:
+        """The visible text, or the 400 Telegram would answer."""
+        if parse_mode == "HTML":
+            try:
+                text = visible_text(text)
+            except TelegramHTMLError as exc:
+                return _error(400, f"Bad Request: can't parse entities: {exc}")
+        if len(text.strip().encode("utf-16-le")) // 2 > limit:
+            what = "message is too long" if limit == TEXT_LIMIT else "message caption is too long"
+            return _error(400, f"Bad Request: {what}")
+        return text
+
+
+def _ok(result: Any) -> Reply:
+    return Reply(200, {"ok": True, "result": result})
+
+
+def _error(status: int, description: str, **parameters: int) -> Reply:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return Reply(status, body)
+
+
+def _fail(failure: _Failure) -> Reply:
+    parameters: dict[str, int] = {}
+    if failure.retry_after is not None:
+        parameters["retry_after"] = failure.retry_after
+    if failure.migrate_to_chat_id is not None:
+        parameters["migrate_to_chat_id"] = failure.migrate_to_chat_id
+    return _error(failure.status, failure.description, **parameters)
+
+
+def _parse_body(request: Recorded) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Form-encoded or multipart parameters, and uploaded files."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.raw)
+        params: dict[str, str] = {}
+        files: dict[str, bytes] = {}
+        for part in parsed.iter_parts():
+            name = str(part.get_param("name", header="content-disposition"))
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            if part.get_filename():
+                files[name] = data
+            else:
+                params[name] = data.decode()
+        return params, files
+    form = parse_qs(request.raw.decode(), keep_blank_values=True)
+    return {key: values[0] for key, values in form.items()}, {}
+
+
+class TelegramHTMLError(ValueError):
+    """HTML that Telegram's parse_mode=HTML would refuse."""
+
+
+class _Visible(HTMLParser):
+    """Checks Telegram HTML the way the Bot API does and collects its visible text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag not in TAGS:
+            raise TelegramHTMLError(f'Unsupported start tag "{tag}"')
+        if tag == "a" and "href" not in names:
+            raise TelegramHTMLError("a tag without href")
+        if tag == "blockquote" and (names - {"expandable"} or "blockquote" in self.stack):
+            raise TelegramHTMLError("bad blockquote")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise TelegramHTMLError(f'Unmatched end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ENTITIES:
+            raise TelegramHTMLError(f'Unsupported HTML entity "&{name};"')
+        self.parts.append(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        self.parts.append(html.unescape(f"&#{name};"))
+
+
+def visible_text(markup: str) -> str:
+    """The text Telegram would show for HTML, or TelegramHTMLError where it answers 400."""
+    parser = _Visible()
+    parser.feed(markup)
+    parser.close()
+    if parser.stack:
+        raise TelegramHTMLError(f"Can't find end tag corresponding to start tag {parser.stack[-1]}")
+    return "".join(parser.parts)

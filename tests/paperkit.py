@@ -1,0 +1,143 @@
+"""A known paper and a well-behaved fake model, shared by the pipeline, CLI and adapter tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fakes.arxiv_server import FakeArxiv, FakePaper
+from fakes.gemini_server import FakeGemini
+from htmlgen import latexml_html
+
+from bot.settings import Settings
+
+TALKLORA_ABSTRACT = (
+    "Speech-driven facial animation is important for many applications. We propose TalkLoRA, "
+    "which uses Low-Rank Adaptation to adapt to new speaking styles with limited data. "
+    "The code is available at https://github.com/example-lab/talklora."
+)
+TALKLORA_SECTIONS = [
+    (
+        "1 Introduction",
+        [
+            "Transformers are effective for speech-driven animation. However, they are hard to "
+            "adapt to new speaking styles and slow for long sentences.",
+        ],
+    ),
+    (
+        "3 Method",
+        [
+            "We train a LoRA adaptor with rank 8 for each subject and chunk the audio into "
+            "windows of 4 seconds to bound the attention cost.",
+        ],
+    ),
+    (
+        "4 Experiments",
+        [
+            "On VOCASET, TalkLoRA reaches a lip vertex error of 3.2 mm against 3.9 mm for "
+            "FaceFormer. Rank 8 works best among ranks 2, 4, 8 and 16.",
+        ],
+    ),
+    ("5 Conclusion", ["TalkLoRA adapts quickly and runs in linear time."]),
+]
+
+
+def talklora(base: str = "2408.13714", version: int = 1, **overrides: Any) -> FakePaper:
+    """TalkLoRA as arXiv serves it: metadata, LaTeXML HTML with a figure, no PDF."""
+    title = overrides.pop("title", "TalkLoRA: Low-Rank Adaptation for Speech-Driven Animation")
+    html = latexml_html(
+        title,
+        [("Jack Saunders", "University of Bath"), ("Vinay Namboodiri", "University of Bath")],
+        TALKLORA_ABSTRACT,
+        TALKLORA_SECTIONS,
+        figure_src="x1.png",
+        figure_caption="Figure 1: TalkLoRA adapts a transformer with low-rank adaptors.",
+    )
+    fields: dict[str, Any] = {
+        "title": title,
+        "authors": ("Jack Saunders", "Vinay Namboodiri"),
+        "abstract": TALKLORA_ABSTRACT,
+        "comment": "Accepted to INTERSPEECH 2024",
+        "html": html,
+    }
+    fields.update(overrides)
+    return FakePaper(base, version, **fields)
+
+
+def analysis_for(prompt: str) -> dict[str, Any]:
+    """A valid Analysis, in Chinese when the prompt asks for Chinese, naming its own numbers."""
+    zh = "Chinese" in prompt
+    says = "论文提出" if zh else "The paper proposes"
+    return {
+        "summary": "TalkLoRA：用低秩适配快速适配说话风格"
+        if zh
+        else "LoRA adapts talking heads fast",
+        "takeaways": [f"{says} point {i}" for i in range(1, 7)],
+        "title_translation": "TalkLoRA：用于语音驱动动画的低秩自适应" if zh else "",
+        "affiliation": "University of Bath",
+        "keywords": ["LoRA", "talking head", "speech-driven animation"],
+        "background": f"{says} background.",
+        "past_methods": f"{says} past methods are slow.",
+        "method": f"{says} LoRA rank 8 adaptors.",
+        "performance": "LVE 3.2 mm vs 3.9 mm (FaceFormer) on VOCASET.",
+        "method_steps": ["Freeze the model.", "Train LoRA rank 8.", "Chunk audio into 4 s."],
+        "significance": f"{says} significance.",
+        "innovation": "LoRA for speech-driven animation.",
+        "performance_assessment": "3.2 mm LVE.",
+        "workload": "not stated",
+    }
+
+
+def gemini_responder(body: dict[str, Any]) -> dict[str, Any]:
+    """FakeGemini responder: a valid analysis for whatever paper it was asked about."""
+    return analysis_for(FakeGemini.system_text(body) + FakeGemini.prompt_text(body))
+
+
+def settings_for(
+    arxiv: FakeArxiv, redis_url: str, gemini: FakeGemini | None = None, **extra: Any
+) -> Settings:
+    """Settings that point every client at the local fakes and the tests' Redis."""
+    fields: dict[str, Any] = {
+        "redis_url": redis_url,
+        "arxiv_api_url": arxiv.api_url,
+        "arxiv_html_url": arxiv.html_url,
+        "arxiv_pdf_url": arxiv.pdf_url,
+        "arxiv_delay_s": 0.0,
+        "arxiv_timeout_s": 5.0,
+    }
+    if gemini is not None:
+        from bot.settings import Secret
+
+        fields.update(
+            llm_provider="gemini",
+            llm_model="gemini-2.5-flash",
+            gemini_api_key=Secret("test-key-123456"),
+            gemini_base_url=gemini.url,
+            llm_timeout_s=5.0,
+        )
+    fields.update(extra)
+    return Settings(**fields)
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    """The environment variables that produce ``settings`` (for CLI tests)."""
+    env = {
+        "REDIS_URL": settings.redis_url or "",
+        "PAPERBOT_ARXIV_API_URL": settings.arxiv_api_url,
+        "PAPERBOT_ARXIV_HTML_URL": settings.arxiv_html_url,
+        "PAPERBOT_ARXIV_PDF_URL": settings.arxiv_pdf_url,
+        "PAPERBOT_ARXIV_DELAY_SECONDS": "0",
+        "PAPERBOT_ARXIV_TIMEOUT_SECONDS": str(settings.arxiv_timeout_s),
+        "PAPERBOT_LLM_PROVIDER": settings.llm_provider,
+        "PAPERBOT_LLM_TIMEOUT_SECONDS": str(settings.llm_timeout_s),
+    }
+    if settings.gemini_api_key:
+        env["GEMINI_API_KEY"] = settings.gemini_api_key.get()
+        env["PAPERBOT_GEMINI_BASE_URL"] = settings.gemini_base_url or ""
+        env["PAPERBOT_LLM_MODEL"] = settings.llm_model
+    return env
+
+
+def visible(text: str) -> str:
+    """Collapse whitespace, for assertions on rendered text."""
+    return re.sub(r"\s+", " ", text)

@@ -1,0 +1,165 @@
+"""The ``paperbot`` command as a user runs it, against local arXiv and Gemini servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fakes.arxiv_server import FakeArxiv
+from fakes.gemini_server import FakeGemini
+from paperkit import env_for, gemini_responder, settings_for, talklora
+
+from adapters.cli import main
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    with FakeArxiv() as server:
+        server.add(talklora())
+        yield server
+
+
+@pytest.fixture
+def gemini() -> Iterator[FakeGemini]:
+    with FakeGemini(responder=gemini_responder) as server:
+        yield server
+
+
+@pytest.fixture
+def env(
+    arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str, redis_client: object, tmp_path: Path
+) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
+    clean.pop("REDIS_URL", None)
+    clean.update(env_for(settings_for(arxiv, redis_url, gemini)))
+    clean["PAPERBOT_DATA_DIR"] = str(tmp_path / "data")
+    return clean
+
+
+def paperbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def test_summarize_prints_every_part_of_the_format_then_serves_from_cache(
+    env: dict[str, str], arxiv: FakeArxiv, gemini: FakeGemini
+) -> None:
+    first = paperbot(env, "summarize", "2408.13714", "--lang", "zh")
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert out.startswith("## TalkLoRA: Low-Rank Adaptation for Speech-Driven Animation\n")
+    assert "**作者:Jack Saunders, Vinay Namboodiri**" in out
+    assert "[PDF](https://arxiv.org/abs/2408.13714v1) Accepted to INTERSPEECH 2024" in out
+    assert "**一句话总结**\nTalkLoRA：用低秩适配快速适配说话风格" in out
+    assert "1. 论文提出 point 1" in out
+    assert "(TalkLoRA：用于语音驱动动画的低秩自适应)" in out
+    assert "3. 第一作者单位: University of Bath" in out
+    assert "GitHub: https://github.com/example-lab/talklora" in out
+    for heading in ("6. 总结:", "7. 方法:", "8. 结论:"):
+        assert heading in out
+    assert "LVE 3.2 mm vs 3.9 mm (FaceFormer) on VOCASET." in out
+    assert "Gemini (gemini-2.5-flash)" in out
+    assert '<img src="' in out and "/html/2408.13714v1/x1.png" in out
+    requests, calls = len(arxiv.requests), gemini.calls
+
+    second = paperbot(env, "summarize", "2408.13714", "--lang", "zh")
+    assert second.returncode == 0 and second.stdout == out
+    assert len(arxiv.requests) == requests and gemini.calls == calls
+
+
+def test_json_output_is_the_structured_summary(env: dict[str, str]) -> None:
+    import json
+
+    result = paperbot(env, "summarize", "arXiv:2408.13714", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["meta"]["id"] == {"base": "2408.13714", "version": 1}
+    assert data["language"] == "en" and len(data["analysis"]["takeaways"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("paper", "code", "says"),
+    [
+        ("9999.99999", 2, "not a valid arXiv id"),
+        ("2408.1371", 2, "not a valid arXiv id"),
+        ("https://example.com/abs/2408.13714", 2, "only read papers from arxiv.org"),
+        ("", 2, "Which paper?"),
+        ("x" * 5000, 2, "too long"),
+        ("2408.99999", 2, "arXiv has no paper 2408.99999"),
+        ("hello", 2, "No arXiv paper matches"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    paper: str,
+    code: int,
+    says: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["summarize", paper]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0]
+
+
+def test_failures_exit_1_and_cache_nothing(
+    env: dict[str, str], arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str
+) -> None:
+    arxiv.add(talklora("2409.00001", html=None, pdf=b"%PDF-1.4 garbage that pdfium rejects"))
+    result = paperbot(env, "summarize", "2409.00001")
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("paperbot: ") and "PDF" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    gemini.reply_text("not json at all")
+    gemini.reply_text("{}")
+    result = paperbot(env, "summarize", "2408.13714")
+    assert result.returncode == 1 and "unusable summary" in result.stderr
+    result = paperbot(env, "summarize", "2408.13714")
+    assert result.returncode == 0  # nothing wrong was cached: the next try succeeds
+
+
+def test_chat_works_with_no_token_and_no_key(tmp_path: Path, arxiv: FakeArxiv) -> None:
+    """The README's run command: embedded Redis, console chat, extractive summaries, labelled."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
+    for name in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "OPENAI_API_KEY"):
+        env.pop(name, None)
+    env.update(
+        PAPERBOT_DATA_DIR=str(tmp_path / "data"),
+        PAPERBOT_ARXIV_API_URL=arxiv.api_url,
+        PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
+        PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
+        PAPERBOT_ARXIV_DELAY_SECONDS="0",
+    )
+    session = "/help\n/summarize 2408.13714\n/quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"],
+        input=session,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "embedded Redis" in out and "console chat" in out
+    assert "extractive summary (no LLM configured)" in out
+    assert "/summarize — Summarize an arXiv paper" in out
+    assert "TalkLoRA: Low-Rank Adaptation for Speech-Driven Animation" in out
+    assert "Authors: Jack Saunders, Vinay Namboodiri" in out
+    assert "Code: https://github.com/example-lab/talklora" in out
+    assert (tmp_path / "data" / "appendonly.aof").exists() or any(
+        (tmp_path / "data").glob("appendonly*")
+    )

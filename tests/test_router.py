@@ -1,0 +1,60 @@
+"""The router: known commands run, failures become short replies, internals never leak."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from chatkit import Transcript, command
+
+from bot.chat import Command, Conversation, Post
+from bot.errors import BadInput
+from bot.router import UNKNOWN_FAILURE, CommandInfo, Router
+
+
+def make_router() -> Router:
+    router = Router()
+
+    async def echo(cmd: Command, conv: Conversation) -> None:
+        await conv.reply(Post(text=f"echo {cmd.args}"))
+
+    async def refuse(cmd: Command, conv: Conversation) -> None:
+        raise BadInput("That id is malformed.")
+
+    async def crash(cmd: Command, conv: Conversation) -> None:
+        raise RuntimeError("secret-token-123 in a stack trace")
+
+    router.add(CommandInfo("echo", "Echo", "回声"), echo)
+    router.add(CommandInfo("refuse", "Refuse", "拒绝"), refuse)
+    router.add(CommandInfo("crash", "Crash", "崩溃"), crash)
+    return router
+
+
+async def test_a_command_reaches_its_handler() -> None:
+    chat = Transcript()
+    await make_router().dispatch(command("/echo hi there"), chat)
+    assert chat.text == "echo hi there"
+
+
+async def test_a_domain_error_becomes_its_message() -> None:
+    chat = Transcript()
+    await make_router().dispatch(command("/refuse"), chat)
+    assert chat.text == "That id is malformed."
+
+
+async def test_a_crash_is_logged_but_the_user_sees_no_internals(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    chat = Transcript()
+    with caplog.at_level(logging.ERROR):
+        await make_router().dispatch(command("/crash"), chat)
+    assert chat.text == UNKNOWN_FAILURE
+    assert "secret-token-123" not in chat.text
+    assert "RuntimeError" in caplog.text
+
+
+async def test_an_unknown_command_points_to_help() -> None:
+    chat = Transcript()
+    await make_router().dispatch(command("/frobnicate"), chat)
+    assert "Unknown command /frobnicate" in chat.text and "/help" in chat.text
+    assert [c.name for c in make_router().commands()] == ["echo", "refuse", "crash"]
