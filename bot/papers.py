@@ -230,23 +230,22 @@ class PaperService:
 
 _RELEASE_WORDS = re.compile(
     r"\b(?:our|the|this)\s+(?:code|implementation|models?|data\s*sets?|project)\b|"
-    r"available\s+at|publicly\s+available|open[- ]?sourced?|released\s+at|project\s+page",
+    r"\b(?:code|project\s+page|website)\s*:|available\s+at|publicly\s+available|"
+    r"open[- ]?sourced?|released\s+at|project\s+page",
     re.IGNORECASE,
 )
 
 
 def own_code_urls(meta: PaperMeta, front_matter: str, body: str) -> tuple[str, ...]:
-    """The paper's own code links: abstract and comment, else page 1, else release sentences.
+    """The paper's own code links: in the abstract or comment, else in sentences announcing them.
 
-    Links elsewhere in the text usually point at baselines' code, so they are not taken.
+    Other links in the text usually point at baselines' code, so they are not taken.
     """
     found = find_code_urls(meta.abstract, meta.comment or "")
     if found:
         return found
-    found = find_code_urls(front_matter)
-    if found:
-        return found
-    releases = [s for s in re.split(r"(?<=[.!?])\s+", body) if _RELEASE_WORDS.search(s)]
+    sentences = re.split(r"(?<=[.!?])\s+", f"{front_matter}\n{body}")
+    releases = [s for s in sentences if _RELEASE_WORDS.search(s)]
     return find_code_urls(*releases)[:3]
 
 

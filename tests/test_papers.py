@@ -165,3 +165,40 @@ async def test_search_picks_a_paper_and_says_so(core: Core) -> None:
 async def test_only_arxiv_hosts_are_fetched(core: Core) -> None:
     with pytest.raises(SourceUnavailable, match="only reads arXiv"):
         await core.papers.fetcher.get("http://example.com/pdf/2408.13714v1")
+
+
+async def test_a_pdf_only_paper_is_read_from_its_pdf(
+    core: Core, arxiv: FakeArxiv, gemini: FakeGemini
+) -> None:
+    from paperkit import pdf_paper
+
+    arxiv.add(talklora("2410.00002", title="Residual Adapters for Talking Heads", html=None,
+                       abstract="We propose residual adapters.", pdf=pdf_paper()))  # fmt: skip
+    meta = await core.papers.meta(PaperId(base="2410.00002"))
+    summary, _ = await core.papers.summary(meta, "en")
+    text = await core.papers.full_text(meta)
+    assert text.source == "pdf" and text.pages == 3
+    kinds = [s.kind for s in text.sections]
+    assert {"introduction", "method", "experiments", "conclusion"} <= set(kinds)
+    # Its own code, announced in the conclusion; not the baseline's, not the bibliography's.
+    assert summary.code_urls == ("https://github.com/mei-chen/residual-adapters",)
+    assert "Imperial College London" in text.first_page
+    prompt = FakeGemini.prompt_text(gemini.generate_requests[0].body)
+    assert "FID of 12.3 against 15.1" in prompt
+    assert "not-this/one" not in prompt  # references are not sent to the model
+
+
+async def test_a_real_arxiv_pdf_gives_its_code_link_and_teaser_figure(
+    core: Core, arxiv: FakeArxiv, shared_fixtures: object
+) -> None:
+    from pathlib import Path
+
+    pdf = (Path(str(shared_fixtures)) / "pdfs" / "2501.10120v1.pdf").read_bytes()
+    arxiv.add(talklora("2501.10120", title="PaSa: An LLM Agent for Comprehensive Academic "
+                       "Paper Search", abstract="We introduce PaSa.", html=None, pdf=pdf))  # fmt: skip
+    meta = await core.papers.meta(PaperId(base="2501.10120"))
+    summary, _ = await core.papers.summary(meta, "en")
+    figure = await core.papers.figure(meta)
+    assert summary.code_urls == ("https://github.com/bytedance/pasa",)
+    assert figure is not None and figure.data.startswith(b"\x89PNG") and len(figure.data) > 5000
+    assert summary.analysis.affiliation in ("ByteDance Research", "not stated")
