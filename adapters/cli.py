@@ -40,7 +40,7 @@ async def _chat(settings: Settings, stdin: TextIO | None = None) -> int:
         console = ConsoleAdapter(settings.data_dir / "figures", stdin=stdin)
         print(_banner(core, ["console chat"]))
         print("Type /help, or /summarize 2408.13714. /quit or Ctrl-D leaves.")
-        await console.start(core.router.dispatch)
+        await console.start(core.handle)
         await console.finished.wait()
         return 0
     finally:
@@ -60,6 +60,8 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                 commands=core.router.commands(),
                 base_url=settings.telegram_base_url,
                 webhook_url=settings.telegram_webhook_url,
+                on_unreachable=core.chats.mark_unreachable,
+                on_migrated=core.chats.migrate,
             )
         )
     return found
@@ -80,7 +82,7 @@ async def _run(settings: Settings) -> int:
     print(_banner(core, [a.platform for a in adapters]))
     try:
         for adapter in adapters:
-            await adapter.start(core.router.dispatch)
+            await adapter.start(core.handle)
         await stop.wait()
     finally:
         for adapter in adapters:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
 from bot.arxiv_api import ArxivAPI
 from bot.cache import Cache
+from bot.chat import Command, Conversation
+from bot.chats import ChatStore
 from bot.extractive_summarizer import ExtractiveSummarizer
 from bot.fetch import Fetcher
 from bot.handlers import CoreCommands
@@ -62,8 +64,8 @@ class Core:
     router: Router
     summarizer: Summarizer
     llm: LLMClient | None
+    chats: ChatStore
     embedded: EmbeddedRedis | None = None
-    _closers: list[object] = field(default_factory=list)
 
     @property
     def redis_description(self) -> str:
@@ -71,6 +73,12 @@ class Core:
         if self.embedded is not None:
             return f"embedded Redis (data in {self.embedded.data_dir})"
         return "Redis at REDIS_URL"
+
+    async def handle(self, command: Command, conversation: Conversation) -> None:
+        """What adapters call for every command: a chat that writes to us is reachable again."""
+        if await self.chats.unreachable_reason(command.chat) is not None:
+            await self.chats.mark_reachable(command.chat)
+        await self.router.dispatch(command, conversation)
 
     async def aclose(self) -> None:
         """Close clients and stop the embedded Redis."""
@@ -113,5 +121,6 @@ async def build_core(settings: Settings) -> Core:
     )
     router = Router()
     limiter = UserLimiter(redis, settings.redis_prefix, limit=settings.user_rate_limit)
-    CoreCommands(papers, limiter, router, settings.language).register()
-    return Core(settings, redis, cache, papers, router, summarizer, llm, embedded)
+    chats = ChatStore(redis, settings.redis_prefix)
+    CoreCommands(papers, limiter, router, chats, settings.language).register()
+    return Core(settings, redis, cache, papers, router, summarizer, llm, chats, embedded)

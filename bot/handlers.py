@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.chat import Command, Conversation, Post
+from bot.chats import ChatStore
 from bot.errors import BadInput, UserFacingError
 from bot.models import LANGUAGES, Language
 from bot.paper_ref import parse_paper_ref
@@ -63,6 +64,7 @@ class CoreCommands:
     papers: PaperService
     limiter: UserLimiter
     router: Router
+    chats: ChatStore
     default_language: Language = "en"
 
     def register(self) -> None:
@@ -77,7 +79,8 @@ class CoreCommands:
 
     async def summarize(self, command: Command, conversation: Conversation) -> None:
         """Find the paper, then serve its summary from cache or write it (costs one unit)."""
-        args, language = split_language(command.args, self.default_language)
+        chat_language = await self.chats.language(command.chat)
+        args, language = split_language(command.args, chat_language or self.default_language)
         ref = parse_paper_ref(args)
         resolved = await self.papers.resolve(ref, conversation.status)
         if resolved.note:

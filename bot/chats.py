@@ -1,0 +1,64 @@
+"""What paperbot remembers about each chat: its language, and whether it can still be reached."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from bot.chat import ChatRef
+from bot.models import LANGUAGES, Language
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChatStore:
+    """One Redis hash per chat (``chat:<platform>:<id>``), moved whole when a chat migrates."""
+
+    redis: aioredis.Redis
+    prefix: str
+
+    def key(self, chat: ChatRef) -> str:
+        """The chat's hash key."""
+        return f"{self.prefix}chat:{chat.key()}"
+
+    async def language(self, chat: ChatRef) -> Language | None:
+        """The chat's chosen summary language, if it chose one."""
+        value = await self.redis.hget(self.key(chat), "language")
+        text = value.decode() if isinstance(value, bytes) else value
+        for language in LANGUAGES:
+            if text == language:
+                return language
+        return None
+
+    async def set_language(self, chat: ChatRef, language: Language) -> None:
+        """Remember the chat's summary language."""
+        await self.redis.hset(self.key(chat), "language", language)
+
+    async def mark_unreachable(self, chat: ChatRef, reason: str) -> None:
+        """The platform refused delivery for good (blocked, kicked, deleted): stop posting there."""
+        log.warning("chat %s is unreachable: %s", chat.key(), reason)
+        await self.redis.hset(
+            self.key(chat), mapping={"unreachable": reason[:200], "unreachable_at": time.time()}
+        )
+
+    async def mark_reachable(self, chat: ChatRef) -> None:
+        """The chat talked to us again: deliveries may resume."""
+        await self.redis.hdel(self.key(chat), "unreachable", "unreachable_at")
+
+    async def unreachable_reason(self, chat: ChatRef) -> str | None:
+        """Why the chat cannot be reached, or None when it can."""
+        value = await self.redis.hget(self.key(chat), "unreachable")
+        if value is None:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    async def migrate(self, old: ChatRef, new: ChatRef) -> None:
+        """A group became a supergroup: its data now lives under the new id."""
+        log.info("chat %s migrated to %s", old.key(), new.key())
+        if await self.redis.exists(self.key(old)):
+            await self.redis.copy(self.key(old), self.key(new), replace=False)
+            await self.redis.delete(self.key(old))

@@ -1,0 +1,184 @@
+"""paperbot in Telegram end to end: real core, real python-telegram-bot, local arXiv/Gemini/Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from fakes.arxiv_server import FakeArxiv
+from fakes.gemini_server import FakeGemini
+from fakes.telegram_server import FakeTelegram
+from paperkit import gemini_responder, settings_for, talklora
+from test_telegram_render import check
+
+from adapters.telegram import TelegramAdapter
+from bot.app import Core, build_core
+from bot.chat import ChatRef
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    with FakeArxiv() as server:
+        server.add(talklora(title="TalkLoRA <fast> & light > slow"))
+        for n in range(10):
+            server.add(talklora(f"2410.1000{n}", title=f"Paper number {n}"))
+        yield server
+
+
+@pytest.fixture
+def gemini() -> Iterator[FakeGemini]:
+    with FakeGemini(responder=gemini_responder) as server:
+        yield server
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
+) -> AsyncIterator[tuple[Core, TelegramAdapter]]:
+    core = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=3))
+    adapter = TelegramAdapter(
+        tg.token,
+        commands=core.router.commands(),
+        base_url=tg.base_url,
+        on_unreachable=core.chats.mark_unreachable,
+        on_migrated=core.chats.migrate,
+        poll_timeout=0.5,
+    )
+    await adapter.start(core.handle)
+    yield core, adapter
+    await adapter.stop()
+    await core.aclose()
+
+
+def texts(tg: FakeTelegram, chat_id: int) -> list[str]:
+    return [c.params.get("text") or c.params.get("caption", "") for c in tg.sent(chat_id)]
+
+
+async def test_summarize_in_a_private_chat_gives_status_then_card_and_photo(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
+) -> None:
+    tg.push_message(42, 42, "/summarize 2408.13714")
+    sent = await tg.await_sent(42, 3, timeout=15)
+    assert sent[0].params["text"].startswith("Fetching 2408.13714")  # the status line
+    edits = [c.params["text"] for c in tg.calls_of("editMessageText")]
+    assert any(t.startswith("Summarizing with Gemini") for t in edits)
+    await asyncio.sleep(0.3)
+    pieces = tg.sent(42)
+    photo = next(c for c in pieces if c.method == "sendPhoto")
+    assert photo.files["photo"].startswith(b"\x89PNG")
+    assert "TalkLoRA &lt;fast&gt; &amp; light &gt; slow" in photo.params["caption"]
+    cards = [c for c in pieces if c.method == "sendMessage" and c.params.get("parse_mode")]
+    html = "".join(c.params["text"] for c in cards)
+    for card in cards:
+        check(card.params["text"])
+    assert "<blockquote expandable>" in html and "University of Bath" in html
+    assert "Gemini (gemini-2.5-flash)" in html
+    buttons = [b["url"] for row in cards[-1].json("reply_markup")["inline_keyboard"] for b in row]
+    assert buttons == [
+        "https://arxiv.org/abs/2408.13714v1",
+        "https://arxiv.org/pdf/2408.13714v1",
+        "https://github.com/example-lab/talklora",
+    ]
+    assert tg.is_deleted(42, sent[0].result["message_id"])  # no stale status line
+
+
+async def test_summarize_in_a_group_with_the_bots_name(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
+) -> None:
+    tg.push_message(-100, 7, "/summarize@x_bot 2408.13714 --lang zh", chat_type="group")
+    await tg.await_sent(-100, 3, timeout=15)
+    await asyncio.sleep(0.3)
+    assert any("TalkLoRA：用低秩适配" in t for t in texts(tg, -100))
+
+
+async def test_ten_users_get_ten_papers_in_parallel(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram, gemini: FakeGemini
+) -> None:
+    def slow(body: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(1.0)
+        return gemini_responder(body)
+
+    gemini.responder = slow
+    started = time.monotonic()
+    for n in range(10):
+        tg.push_message(1000 + n, 1000 + n, f"/summarize 2410.1000{n}")
+    await asyncio.gather(*(tg.await_sent(1000 + n, 3, timeout=20) for n in range(10)))
+    elapsed = time.monotonic() - started
+    assert gemini.calls == 10
+    assert elapsed < 6, f"answers came one by one ({elapsed:.1f}s for 10 one-second model calls)"
+    for n in range(10):
+        assert any(f"Paper number {n}" in t for t in texts(tg, 1000 + n))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("/summarize", "Which paper?"),
+        ("/summarize 2408.1371", "not a valid arXiv id"),
+        ("/summarize https://evil.example/abs/2408.13714", "only read papers from arxiv.org"),
+        ("/frobnicate", "Unknown command"),
+    ],
+)
+async def test_bad_input_gets_a_helpful_answer(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram, text: str, says: str
+) -> None:
+    tg.push_message(5, 5, text)
+    (answer,) = await tg.await_sent(5, 1, timeout=10)
+    assert says in answer.params["text"]
+
+
+async def test_a_user_over_the_limit_is_told_when_to_retry_and_cached_papers_stay_free(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
+) -> None:
+    for n in range(3):
+        tg.push_message(9, 9, f"/summarize 2410.1000{n}")
+        await tg.await_sent(9, 3 * (n + 1), timeout=15)
+        await asyncio.sleep(0.3)
+    before = len(tg.sent(9))
+    tg.push_message(9, 9, "/summarize 2410.10005")
+    answers = await tg.await_sent(9, before + 2, timeout=10)  # a status line, then the answer
+    assert "Try again in" in answers[-1].params["text"]
+    tg.push_message(9, 9, "/summarize 2410.10001")  # already summarized: no limit applies
+    await asyncio.sleep(1.5)
+    assert any("Paper number 1" in t for t in texts(tg, 9)[before + 1 :])
+
+
+async def test_a_blocked_chat_is_marked_unreachable_and_others_are_served(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
+) -> None:
+    core, adapter = bot
+    from bot.chat import Post
+
+    tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=77)
+    await adapter.send(ChatRef("telegram", "77"), Post(text="digest"))
+    await adapter.send(ChatRef("telegram", "78"), Post(text="digest"))
+    reason = await core.chats.unreachable_reason(ChatRef("telegram", "77"))
+    assert reason is not None and "blocked" in reason
+    assert texts(tg, 78) == ["digest"]
+    # The user unblocks the bot and writes again: the chat is reachable again.
+    tg.push_message(77, 77, "/help")
+    await tg.await_sent(77, 1, timeout=10)
+    assert await core.chats.unreachable_reason(ChatRef("telegram", "77")) is None
+
+
+async def test_a_migrated_group_keeps_its_language(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
+) -> None:
+    core, adapter = bot
+    from bot.chat import Post
+
+    old, new = ChatRef("telegram", "-200"), ChatRef("telegram", "-1002000")
+    await core.chats.set_language(old, "zh")
+    tg.fail_next("sendMessage", 400, "Group migrated", migrate_to_chat_id=-1002000, chat_id=-200)
+    await adapter.send(old, Post(text="hello"))
+    assert texts(tg, -1002000) == ["hello"]
+    assert await core.chats.language(new) == "zh"
