@@ -12,7 +12,7 @@ from bot.models import LANGUAGES, Language
 from bot.paper_ref import parse_paper_ref
 from bot.papers import PaperService
 from bot.render import paper_post
-from bot.router import CommandInfo, Router
+from bot.router import CommandInfo, OptionInfo, Router
 from bot.user_limits import UserLimiter
 
 _LANG_OPTION = re.compile(r"(?:^|\s)(?:--lang(?:uage)?[=\s]+|lang:)(\S+)", re.IGNORECASE)
@@ -22,6 +22,11 @@ SUMMARIZE = CommandInfo(
     description_en="Summarize an arXiv paper (id, link or search words)",
     description_zh="总结一篇 arXiv 论文（编号、链接或关键词）",
     usage="/summarize 2408.13714 · /summarize talking head LoRA · /summarize 2408.13714 --lang zh",
+    options=(
+        OptionInfo("paper", "arXiv id, arXiv link, or words to search for", required=True),
+        OptionInfo("language", "Language of the summary", choices=LANGUAGES, flag="--lang"),
+    ),
+    costly=True,
 )
 HELP = CommandInfo(name="help", description_en="How to use paperbot", description_zh="使用说明")
 START = CommandInfo(

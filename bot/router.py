@@ -14,13 +14,38 @@ UNKNOWN_FAILURE = "Something went wrong on our side. Please try again in a few m
 
 
 @dataclass(frozen=True, slots=True)
+class OptionInfo:
+    """One argument of a command, for platforms with structured commands (Discord slash options).
+
+    Adapters turn options back into the command's text arguments: positional options (``flag``
+    None) in order, separated by spaces, then ``--flag value`` for the others, so every
+    platform's input reaches the same parser.
+    """
+
+    name: str
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    flag: str | None = None  # e.g. "--lang": passed as "--lang zh"
+
+
+@dataclass(frozen=True, slots=True)
 class CommandInfo:
-    """A command as platforms list it: name, one-line descriptions, usage example."""
+    """A command as platforms list it: name, one-line descriptions, usage example, options."""
 
     name: str
     description_en: str
     description_zh: str
     usage: str = ""
+    options: tuple[OptionInfo, ...] = ()
+    costly: bool = False  # runs an LLM call (counts against the per-user limit)
+
+
+def args_from_options(info: CommandInfo, values: dict[str, str]) -> str:
+    """Rebuild a command's text arguments from structured option values."""
+    positional = [values[o.name] for o in info.options if o.flag is None and values.get(o.name)]
+    flagged = [f"{o.flag} {values[o.name]}" for o in info.options if o.flag and values.get(o.name)]
+    return " ".join(positional + flagged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,3 +58,13 @@ async def test_an_unknown_command_points_to_help() -> None:
     await make_router().dispatch(command("/frobnicate"), chat)
     assert "Unknown command /frobnicate" in chat.text and "/help" in chat.text
     assert [c.name for c in make_router().commands()] == ["echo", "refuse", "crash"]
+
+
+def test_structured_options_become_the_same_text_arguments() -> None:
+    from bot.handlers import SUMMARIZE
+    from bot.router import args_from_options
+
+    assert args_from_options(SUMMARIZE, {"paper": "2408.13714", "language": "zh"}) == (
+        "2408.13714 --lang zh"
+    )
+    assert args_from_options(SUMMARIZE, {"paper": "talking heads"}) == "talking heads"
