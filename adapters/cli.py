@@ -60,6 +60,13 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                 commands=core.router.commands(),
                 base_url=settings.telegram_base_url,
                 webhook_url=settings.telegram_webhook_url,
+                webhook_listen=settings.telegram_webhook_listen,
+                webhook_port=settings.telegram_webhook_port,
+                webhook_secret=(
+                    settings.telegram_webhook_secret.get()
+                    if settings.telegram_webhook_secret
+                    else None
+                ),
                 on_unreachable=core.chats.mark_unreachable,
                 on_migrated=core.chats.migrate,
             )

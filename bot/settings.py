@@ -105,6 +105,9 @@ class Settings:
     telegram_token: Secret | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: Secret | None = None
     discord_token: Secret | None = None
     user_rate_limit: int = 20
 
@@ -163,6 +166,10 @@ class Settings:
             telegram_token=_secret(env, "TELEGRAM_BOT_TOKEN"),
             telegram_base_url=env.get("PAPERBOT_TELEGRAM_BASE_URL", "").strip() or None,
             telegram_webhook_url=env.get("PAPERBOT_TELEGRAM_WEBHOOK_URL", "").strip() or None,
+            telegram_webhook_listen=env.get("PAPERBOT_TELEGRAM_WEBHOOK_LISTEN", "").strip()
+            or "0.0.0.0",
+            telegram_webhook_port=int(_number(env, "PAPERBOT_TELEGRAM_WEBHOOK_PORT", 8443, 1)),
+            telegram_webhook_secret=_secret(env, "PAPERBOT_TELEGRAM_WEBHOOK_SECRET"),
             discord_token=_secret(env, "DISCORD_BOT_TOKEN"),
             user_rate_limit=int(_number(env, "PAPERBOT_USER_RATE_LIMIT", 20, 0)),
         )

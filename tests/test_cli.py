@@ -163,3 +163,41 @@ def test_chat_works_with_no_token_and_no_key(tmp_path: Path, arxiv: FakeArxiv) -
     assert (tmp_path / "data" / "appendonly.aof").exists() or any(
         (tmp_path / "data").glob("appendonly*")
     )
+
+
+async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
+    tmp_path: Path, arxiv: FakeArxiv, redis_url: str, redis_client: object
+) -> None:
+    import asyncio
+    import signal
+
+    from fakes.telegram_server import FakeTelegram
+
+    with FakeTelegram() as tg:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
+        env.update(
+            REDIS_URL=redis_url,
+            TELEGRAM_BOT_TOKEN=tg.token,
+            PAPERBOT_TELEGRAM_BASE_URL=tg.base_url,
+            PAPERBOT_DATA_DIR=str(tmp_path / "data"),
+            PAPERBOT_ARXIV_API_URL=arxiv.api_url,
+            PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
+            PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
+            PAPERBOT_ARXIV_DELAY_SECONDS="0",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "adapters.cli", "run",
+            env=env, cwd=Path(__file__).resolve().parents[1],
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            tg.push_message(42, 42, "/summarize 2408.13714")
+            sent = await tg.await_sent(42, 3, timeout=30)
+            assert any("TalkLoRA" in (c.params.get("caption") or "") for c in sent)
+            assert tg.commands("zh")  # the command menu was published in Chinese too
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 0, err.decode()
+        assert tg.token not in out.decode() + err.decode()  # the token is never printed
+        assert "telegram" in out.decode()

@@ -1,0 +1,160 @@
+"""Shared benchmark plumbing: import paths, a private redis-server, timing proxies, stats, tables."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for _path in (ROOT / "tests", ROOT):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+FIXTURE_PDFS = ROOT.parent / "shared" / "fixtures" / "pdfs"
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A redis-server of our own in a temporary directory (never the machine's); yields its URL."""
+    from conftest import start_redis  # tests/conftest.py: the same server the tests use
+
+    with tempfile.TemporaryDirectory(prefix="paperbot-bench-") as directory:
+        proc, port = start_redis(Path(directory))
+        try:
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+class Stopwatch:
+    """Accumulated seconds and call count of one kind of call."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self.bytes = 0
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        self.seconds, self.calls, self.bytes = 0.0, 0, 0
+
+
+class TimedFetcher:
+    """Wraps bot.fetch.Fetcher and times every download (the arXiv share of full_text)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.watch = Stopwatch()
+
+    async def get(self, url: str) -> Any:
+        """The wrapped ``get``, timed."""
+        start = time.perf_counter()
+        try:
+            found = await self.inner.get(url)
+        finally:
+            self.watch.seconds += time.perf_counter() - start
+            self.watch.calls += 1
+        if found is not None:
+            self.watch.bytes += len(found.content)
+        return found
+
+    async def aclose(self) -> None:
+        """Close the wrapped fetcher."""
+        await self.inner.aclose()
+
+
+class TimedSummarizer:
+    """Wraps a Summarizer and times ``summarize`` (prompt building plus the model call)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.watch = Stopwatch()
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped summarizer's model id (so cache keys do not change)."""
+        return str(self.inner.model_id)
+
+    @property
+    def label(self) -> str:
+        """The wrapped summarizer's label."""
+        return str(self.inner.label)
+
+    @property
+    def extractive(self) -> bool:
+        """The wrapped summarizer's flag."""
+        return bool(self.inner.extractive)
+
+    async def summarize(self, meta: Any, text: Any, language: Any) -> Any:
+        """The wrapped ``summarize``, timed."""
+        start = time.perf_counter()
+        try:
+            return await self.inner.summarize(meta, text, language)
+        finally:
+            self.watch.seconds += time.perf_counter() - start
+            self.watch.calls += 1
+
+
+class SlowResponder:
+    """A FakeGemini responder that waits ``latency`` seconds and records each answer's length."""
+
+    def __init__(self, inner: Callable[[dict[str, Any]], Any], latency: float) -> None:
+        self.inner = inner
+        self.latency = latency
+        self.output_chars: list[int] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        """Sleep, then answer like ``inner`` (runs in the fake server's request thread)."""
+        time.sleep(self.latency)
+        out = self.inner(body)
+        with self._lock:
+            self.output_chars.append(len(out if isinstance(out, str) else json.dumps(out)))
+        return out
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by the nearest-rank method."""
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def median(samples: Sequence[float]) -> float:
+    """The median, NaN when empty."""
+    return statistics.median(samples) if samples else float("nan")
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds with one decimal."""
+    return f"{seconds * 1000:.1f}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """An aligned text table: the first column left-aligned, the others right-aligned."""
+    cells = [[str(h) for h in headers], *([str(c) for c in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        parts = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def heading(text: str) -> None:
+    """Print a section heading."""
+    print(f"\n== {text} ==")
