@@ -15,6 +15,8 @@ from paperkit import env_for, gemini_responder, settings_for, talklora
 
 from adapters.cli import main
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
 def arxiv() -> Iterator[FakeArxiv]:
@@ -187,7 +189,7 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
         )
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "adapters.cli", "run",
-            env=env, cwd=Path(__file__).resolve().parents[1],
+            env=env, cwd=REPO,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         try:
