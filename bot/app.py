@@ -19,6 +19,7 @@ from bot.llm.base import LLMClient
 from bot.pacer import Pacer
 from bot.papers import PaperService
 from bot.prompts import load
+from bot.rate_gate import RateGate
 from bot.redis_conn import EmbeddedRedis, connect
 from bot.router import Router
 from bot.settings import Settings
@@ -108,7 +109,9 @@ async def build_core(settings: Settings) -> Core:
     llm = build_llm(settings)
     prompts = load("summary")
     summarizer: Summarizer = (
-        LLMSummarizer(llm, prompts) if llm is not None else ExtractiveSummarizer()
+        LLMSummarizer(llm, prompts, RateGate(settings.llm_concurrency, settings.llm_rpm))
+        if llm is not None
+        else ExtractiveSummarizer()
     )
     papers = PaperService(
         api,

@@ -23,6 +23,7 @@ DEFAULT_MODELS: dict[Provider, str] = {
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
 ARXIV_HTML_URL = "https://arxiv.org/html"
 ARXIV_PDF_URL = "https://arxiv.org/pdf"
+ARXIV_RSS_URL = "https://rss.arxiv.org/rss"
 DEFAULT_DATA_DIR = Path.home() / ".local/share/paperbot"
 
 
@@ -110,13 +111,17 @@ class Settings:
     telegram_webhook_secret: Secret | None = None
     discord_token: Secret | None = None
     user_rate_limit: int = 20
+    llm_concurrency: int = 4
+    llm_rpm: int = 0
+    arxiv_rss_url: str = ARXIV_RSS_URL
+    catchup_hours: float = 6.0
 
     @property
     def fetch_hosts(self) -> frozenset[str]:
         """The only hosts paperbot downloads papers and figures from."""
         from urllib.parse import urlsplit
 
-        urls = (self.arxiv_api_url, self.arxiv_html_url, self.arxiv_pdf_url)
+        urls = (self.arxiv_api_url, self.arxiv_html_url, self.arxiv_pdf_url, self.arxiv_rss_url)
         return frozenset((urlsplit(u).hostname or "").lower() for u in urls)
 
     @classmethod
@@ -172,6 +177,10 @@ class Settings:
             telegram_webhook_secret=_secret(env, "PAPERBOT_TELEGRAM_WEBHOOK_SECRET"),
             discord_token=_secret(env, "DISCORD_BOT_TOKEN"),
             user_rate_limit=int(_number(env, "PAPERBOT_USER_RATE_LIMIT", 20, 0)),
+            llm_concurrency=int(_number(env, "PAPERBOT_LLM_CONCURRENCY", 4, 1)),
+            llm_rpm=int(_number(env, "PAPERBOT_LLM_RPM", 0, 0)),
+            arxiv_rss_url=_url(env, "PAPERBOT_ARXIV_RSS_URL", ARXIV_RSS_URL),
+            catchup_hours=_number(env, "PAPERBOT_CATCHUP_HOURS", 6.0, 0.0),
         )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.errors import LLMError
 from bot.llm.base import LLMClient, LLMInvalidOutput
 from bot.models import Analysis, FullText, Language, PaperMeta, SectionKind
 from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
+from bot.rate_gate import RateGate
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class LLMSummarizer:
 
     client: LLMClient
     prompts: PromptPair
+    gate: RateGate = field(default_factory=RateGate)
     excerpt_tokens: int = EXCERPT_TOKENS
     extractive: bool = False
     tokens_in: int = 0
@@ -166,9 +168,10 @@ class LLMSummarizer:
         for attempt in (1, 2):
             self.calls += 1
             try:
-                reply = await self.client.generate_json(
-                    system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
-                )
+                async with self.gate.slot():
+                    reply = await self.client.generate_json(
+                        system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
+                    )
                 self.tokens_in += reply.tokens_in
                 self.tokens_out += reply.tokens_out
                 label = self.client.label

@@ -13,7 +13,7 @@ def test_no_keys_means_extractive_and_embedded_redis() -> None:
     s = Settings.from_env({})
     assert s.llm_provider == "extractive" and s.redis_url is None
     assert s.arxiv_delay_s == 3.0 and s.language == "en"
-    assert s.fetch_hosts == frozenset({"export.arxiv.org", "arxiv.org"})
+    assert s.fetch_hosts == frozenset({"export.arxiv.org", "arxiv.org", "rss.arxiv.org"})
 
 
 def test_a_gemini_key_picks_gemini_and_never_prints() -> None:
