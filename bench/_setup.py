@@ -1,9 +1,10 @@
-"""Shared benchmark plumbing: import paths, a private redis-server, timing proxies, stats, tables."""
+"""Shared benchmark plumbing: a private redis-server, fake-server tuning, timing proxies, tables."""
 
 from __future__ import annotations
 
 import json
 import math
+import signal
 import statistics
 import sys
 import tempfile
@@ -15,11 +16,39 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT / "tests", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
 
 FIXTURE_PDFS = ROOT.parent / "shared" / "fixtures" / "pdfs"
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM (run_all's time limit) into SystemExit, so servers stop and temp dirs go."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def tune_fake_servers(*, nodelay: bool = True) -> None:
+    """Make the fake HTTP servers behave like real web servers (only the fakes serve HTTP here).
+
+    ``nodelay``: http.server writes a reply's headers and body in two sends; with Nagle's
+    algorithm on, the body waits for the client's delayed ACK of the headers (~40 ms on Linux
+    loopback), which would be counted as arXiv download time.
+    Also, a client that closes a kept-alive connection with a reply body unread (httpx does after
+    a 404 it did not read) resets it; socketserver would print that traceback on stderr.
+    """
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if nodelay:
+        BaseHTTPRequestHandler.disable_nagle_algorithm = True
+    report = ThreadingHTTPServer.handle_error
+
+    def handle_error(self: ThreadingHTTPServer, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            report(self, request, client_address)
+
+    ThreadingHTTPServer.handle_error = handle_error  # type: ignore[method-assign, assignment]
 
 
 @contextmanager
@@ -148,7 +177,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        parts = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        pairs = enumerate(zip(row, widths, strict=True))
+        parts = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in pairs]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * w for w in widths)

@@ -71,9 +71,11 @@ class Fetcher:
             self.check_url(url)
             async with self._client.stream("GET", url) as resp:
                 if resp.is_redirect:
+                    await resp.aread()  # small; reading it keeps the connection for reuse
                     url = urljoin(url, resp.headers.get("location", ""))
                     continue
                 if resp.status_code in (404, 410):
+                    await resp.aread()
                     return None
                 if resp.status_code in RETRYABLE_STATUS:
                     retry_after = _retry_after(resp.headers.get("retry-after"))

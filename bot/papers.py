@@ -209,7 +209,7 @@ class PaperService:
         if not any(s.kind == "abstract" for s in sections):
             sections = (TextSection(heading="Abstract", kind="abstract", text=meta.abstract),
                         *sections)  # fmt: skip
-        figure = await teaser_figure_async(data)
+        figure = await teaser_figure_async(data, max_pages=5)
         if figure is not None:
             await self._store_figure(meta, figure)
         body = "\n".join(pdf.pages)

@@ -57,14 +57,30 @@ class Summarizer(Protocol):
 
 
 def build_excerpt(meta: PaperMeta, text: FullText, budget_tokens: int = EXCERPT_TOKENS) -> str:
-    """The paper text the model reads: every kind of section, each cut to its share of the budget."""
+    """The paper text the model reads: each kind of section cut to its share of the budget.
+
+    Shares of kinds the paper lacks (a physics paper has no "method" heading) go to the kinds it
+    has, so no paper is sent less than the budget allows when it has more text.
+    """
     budget_chars = budget_tokens * CHARS_PER_TOKEN
+    bodies = {
+        kind: (meta.abstract if kind == "abstract" else text.text_of(kind)).strip()
+        for kind, _ in _BUDGET
+    }
+    caps = {kind: budget_chars * share for kind, share in _BUDGET}
+    for _ in range(len(_BUDGET)):  # hand what short or missing kinds leave to the longer ones
+        spare = sum(cap - len(bodies[k]) for k, cap in caps.items() if len(bodies[k]) < cap)
+        hungry = [k for k, cap in caps.items() if len(bodies[k]) > cap]
+        if spare <= 0 or not hungry:
+            break
+        weight = sum(caps[k] for k in hungry)
+        for k, cap in list(caps.items()):
+            caps[k] = min(cap, len(bodies[k])) if k not in hungry else cap + spare * cap / weight
     parts = [f"[Front matter]\n{text.first_page[:1500]}"] if text.first_page else []
-    for kind, share in _BUDGET:
-        body = meta.abstract if kind == "abstract" else text.text_of(kind)
-        if not body.strip():
+    for kind, _ in _BUDGET:
+        body, cap = bodies[kind], int(caps[kind])
+        if not body:
             continue
-        cap = int(budget_chars * share)
         if len(body) > cap:
             body = body[:cap].rsplit(" ", 1)[0] + " […]"
         parts.append(f"[{kind.title()}]\n{body}")

@@ -165,6 +165,7 @@ def _make_handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
 
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)
