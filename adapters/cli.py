@@ -40,7 +40,9 @@ async def _chat(settings: Settings, stdin: TextIO | None = None) -> int:
         console = ConsoleAdapter(settings.data_dir / "figures", stdin=stdin)
         print(_banner(core, ["console chat"]))
         print("Type /help, or /summarize 2408.13714. /quit or Ctrl-D leaves.")
+        core.attach(console)
         await console.start(core.handle)
+        await core.scheduler.start()
         await console.finished.wait()
         return 0
     finally:
@@ -67,8 +69,8 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                     if settings.telegram_webhook_secret
                     else None
                 ),
-                on_unreachable=core.chats.mark_unreachable,
-                on_migrated=core.chats.migrate,
+                on_unreachable=core.on_unreachable,
+                on_migrated=core.on_migrated,
             )
         )
     return found
@@ -90,6 +92,8 @@ async def _run(settings: Settings) -> int:
     try:
         for adapter in adapters:
             await adapter.start(core.handle)
+            core.attach(adapter)
+        await core.scheduler.start()
         await stop.wait()
     finally:
         for adapter in adapters:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import redis.asyncio as aioredis
 
 from bot.arxiv_api import ArxivAPI
 from bot.cache import Cache
-from bot.chat import Command, Conversation
+from bot.chat import ChannelDirectory, ChatAdapter, ChatRef, Command, Conversation, Post, SentRef
 from bot.chats import ChatStore
+from bot.digest import DeliveryLog, DigestRunner, Send
+from bot.digest_scheduler import DigestScheduler
+from bot.discovery import Discovery
+from bot.errors import BadInput
 from bot.extractive_summarizer import ExtractiveSummarizer
 from bot.fetch import Fetcher
 from bot.handlers import CoreCommands
@@ -23,6 +28,8 @@ from bot.rate_gate import RateGate
 from bot.redis_conn import EmbeddedRedis, connect
 from bot.router import Router
 from bot.settings import Settings
+from bot.sub_commands import ChannelResolver, SubscriptionCommands
+from bot.subscriptions import SubscriptionStore
 from bot.summarizer import LLMSummarizer, Summarizer
 from bot.user_limits import UserLimiter
 
@@ -66,6 +73,10 @@ class Core:
     summarizer: Summarizer
     llm: LLMClient | None
     chats: ChatStore
+    subscriptions: SubscriptionStore
+    deliveries: DeliveryLog
+    scheduler: DigestScheduler
+    adapters: dict[str, ChatAdapter]
     embedded: EmbeddedRedis | None = None
 
     @property
@@ -75,14 +86,31 @@ class Core:
             return f"embedded Redis (data in {self.embedded.data_dir})"
         return "Redis at REDIS_URL"
 
+    def attach(self, adapter: ChatAdapter) -> None:
+        """Register a running platform: scheduled digests for its chats go through it."""
+        self.adapters[adapter.platform] = adapter
+
     async def handle(self, command: Command, conversation: Conversation) -> None:
         """What adapters call for every command: a chat that writes to us is reachable again."""
         if await self.chats.unreachable_reason(command.chat) is not None:
             await self.chats.mark_reachable(command.chat)
         await self.router.dispatch(command, conversation)
 
+    async def on_unreachable(self, chat: ChatRef, reason: str) -> None:
+        """A platform refused delivery for good: remember it and pause the chat's digests."""
+        await self.chats.mark_unreachable(chat, reason)
+        await self.subscriptions.pause_chat(chat, reason)
+
+    async def on_migrated(self, old: ChatRef, new: ChatRef) -> None:
+        """A chat changed id: its settings, subscriptions and delivery records follow."""
+        await self.chats.migrate(old, new)
+        await self.subscriptions.move_chat(old, new)
+        await self.deliveries.move(old, new)
+        await self.scheduler.sync()
+
     async def aclose(self) -> None:
-        """Close clients and stop the embedded Redis."""
+        """Stop the scheduler, close clients and stop the embedded Redis."""
+        await self.scheduler.stop()
         if self.llm is not None:
             await self.llm.aclose()
         await self.papers.fetcher.aclose()
@@ -90,6 +118,26 @@ class Core:
             await self.redis.aclose()
         if self.embedded is not None:
             await self.embedded.stop()
+
+
+def _sender(adapters: dict[str, ChatAdapter]) -> Send:
+    async def send(chat: ChatRef, post: Post) -> SentRef:
+        adapter = adapters.get(chat.platform)
+        if adapter is None:
+            raise RuntimeError(f"no {chat.platform} adapter runs in this process")
+        return await adapter.send(chat, post)
+
+    return send
+
+
+def _channel_resolver(adapters: dict[str, ChatAdapter]) -> ChannelResolver:
+    async def resolve(handle: str, user_id: str) -> ChatRef:
+        adapter = adapters.get("telegram")
+        if not isinstance(adapter, ChannelDirectory):
+            raise BadInput("Telegram is not connected, so its channels cannot be managed now.")
+        return await adapter.admin_channel(handle, user_id)
+
+    return resolve
 
 
 async def build_core(settings: Settings) -> Core:
@@ -102,7 +150,8 @@ async def build_core(settings: Settings) -> Core:
         url = embedded.url
     redis = connect(url)
     await redis.ping()
-    cache = Cache(redis, settings.redis_prefix)
+    prefix = settings.redis_prefix
+    cache = Cache(redis, prefix)
     arxiv_pacer = Pacer(settings.arxiv_delay_s, retry_base_s=max(settings.arxiv_delay_s, 0.2))
     api = ArxivAPI(settings.arxiv_api_url, arxiv_pacer, settings.arxiv_timeout_s)
     fetcher = Fetcher(settings.fetch_hosts, arxiv_pacer, timeout_s=settings.arxiv_timeout_s * 2)
@@ -123,7 +172,32 @@ async def build_core(settings: Settings) -> Core:
         prompt_fingerprint=prompts.fingerprint,
     )
     router = Router()
-    limiter = UserLimiter(redis, settings.redis_prefix, limit=settings.user_rate_limit)
-    chats = ChatStore(redis, settings.redis_prefix)
+    limiter = UserLimiter(redis, prefix, limit=settings.user_rate_limit)
+    chats = ChatStore(redis, prefix)
+    subscriptions = SubscriptionStore(redis, prefix)
+    deliveries = DeliveryLog(redis, prefix)
+    discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url)
+    runner = DigestRunner(papers, discovery, subscriptions, chats, deliveries)
+    adapters: dict[str, ChatAdapter] = {}
+    scheduler = DigestScheduler(
+        runner,
+        subscriptions,
+        redis,
+        prefix,
+        _sender(adapters),
+        grace=timedelta(hours=settings.catchup_hours),
+    )
     CoreCommands(papers, limiter, router, chats, settings.language).register()
-    return Core(settings, redis, cache, papers, router, summarizer, llm, chats, embedded)
+    SubscriptionCommands(
+        subscriptions,
+        chats,
+        discovery,
+        scheduler,
+        limiter,
+        settings.language,
+        _channel_resolver(adapters),
+    ).register(router)
+    return Core(
+        settings, redis, cache, papers, router, summarizer, llm, chats,
+        subscriptions, deliveries, scheduler, adapters, embedded,
+    )  # fmt: skip

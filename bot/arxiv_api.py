@@ -95,11 +95,23 @@ class ArxivAPI:
                 return meta
         raise PaperNotFound(f"arXiv has no paper {paper}. Check the id and try again.")
 
-    async def lookup_many(self, papers: list[PaperId]) -> list[PaperMeta]:
-        """Metadata of several papers in one request (unknown ids are silently skipped)."""
-        if not papers:
-            return []
-        search = arxiv.Search(id_list=[str(p) for p in papers], max_results=len(papers))
+    async def lookup_many(self, papers: list[PaperId], batch: int = 100) -> list[PaperMeta]:
+        """Metadata of many papers, ``batch`` ids a request (unknown ids are silently skipped)."""
+        found: list[PaperMeta] = []
+        for start in range(0, len(papers), batch):
+            chunk = papers[start : start + batch]
+            search = arxiv.Search(id_list=[str(p) for p in chunk], max_results=len(chunk))
+            found += [to_meta(r) for r in await self._run(search)]
+        return found
+
+    async def query(self, search_query: str, limit: int = 100) -> list[PaperMeta]:
+        """Papers for a raw arXiv query (``all:x AND submittedDate:[…]``), newest first."""
+        search = arxiv.Search(
+            query=search_query,
+            max_results=limit,
+            sort_by=arxiv.SortCriterion.SubmittedDate,
+            sort_order=arxiv.SortOrder.Descending,
+        )
         return [to_meta(r) for r in await self._run(search)]
 
     async def search(self, text: str, limit: int = 5) -> list[PaperMeta]:

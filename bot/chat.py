@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,4 +121,14 @@ class ChatAdapter(Protocol):
 
     async def stop(self) -> None:
         """Disconnect cleanly."""
+        ...
+
+
+@runtime_checkable
+class ChannelDirectory(Protocol):
+    """A platform whose channels are managed from a private chat (Telegram channels)."""
+
+    async def admin_channel(self, handle: str, user_id: str) -> ChatRef:
+        """The channel ``handle`` (``@name`` or id), if ``user_id`` administers it and the bot
+        can post there; raise UserFacingError saying why not otherwise."""
         ...

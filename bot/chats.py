@@ -38,6 +38,19 @@ class ChatStore:
         """Remember the chat's summary language."""
         await self.redis.hset(self.key(chat), "language", language)
 
+    async def settings(self, chat: ChatRef) -> dict[str, str]:
+        """The chat's defaults for new subscriptions (``at``, ``zone``) where it set them."""
+        raw = await self.redis.hmget(self.key(chat), ["at", "zone"])
+        values = [v.decode() if isinstance(v, bytes) else v for v in raw]
+        return {k: v for k, v in zip(("at", "zone"), values, strict=True) if v}
+
+    async def set_defaults(self, chat: ChatRef, *, at: str | None, zone: str | None) -> None:
+        """Remember the chat's default time of day and zone."""
+        if at:
+            await self.redis.hset(self.key(chat), "at", at)
+        if zone:
+            await self.redis.hset(self.key(chat), "zone", zone)
+
     async def mark_unreachable(self, chat: ChatRef, reason: str) -> None:
         """The platform refused delivery for good (blocked, kicked, deleted): stop posting there."""
         log.warning("chat %s is unreachable: %s", chat.key(), reason)

@@ -102,6 +102,7 @@ def settings_for(
         "arxiv_api_url": arxiv.api_url,
         "arxiv_html_url": arxiv.html_url,
         "arxiv_pdf_url": arxiv.pdf_url,
+        "arxiv_rss_url": arxiv.rss_url,
         "arxiv_delay_s": 0.0,
         "arxiv_timeout_s": 5.0,
     }

@@ -18,6 +18,7 @@ from adapters.telegram.commands import menu, to_command
 from adapters.telegram.conversation import TelegramConversation
 from adapters.telegram.delivery import Delivery, Migrated, Unreachable
 from bot.chat import ChatRef, Command, Conversation, Post, SentRef
+from bot.errors import BadInput
 from bot.router import CommandInfo
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,25 @@ class TelegramAdapter:
             log.info("telegram: admin check failed in %s: %s", command.chat.chat_id, exc)
             return False
         return member.status in ADMIN_STATUSES
+
+    async def admin_channel(self, handle: str, user_id: str) -> ChatRef:
+        """The channel ``handle`` if ``user_id`` administers it and the bot may post there."""
+        assert self._delivery is not None
+        bot = self._delivery.bot
+        try:
+            chat = await self._delivery.call(lambda: bot.get_chat(handle))
+            user = await self._delivery.call(lambda: bot.get_chat_member(chat.id, int(user_id)))
+            me = await self._delivery.call(lambda: bot.get_chat_member(chat.id, bot.id))
+        except (TelegramError, ValueError) as exc:
+            log.info("telegram: channel %s not resolved: %s", handle[:40], exc)
+            raise BadInput(
+                f"I cannot see {handle[:40]}. Add me to the channel as an admin, then try again."
+            ) from None
+        if user.status not in ADMIN_STATUSES:
+            raise BadInput(f"Only admins of {handle[:40]} can manage its subscriptions.")
+        if me.status not in ADMIN_STATUSES:
+            raise BadInput(f"Make me an admin of {handle[:40]} so I can post there.")
+        return ChatRef(self.platform, str(chat.id))
 
     async def _log_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an error no one else handled (the update itself is not logged: it is user data)."""

@@ -13,9 +13,11 @@ request with a 503 whatever it asks for.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from rssgen import RssItemSpec, empty_feed, error_feed, rss_feed
 
 from bot.paper_ref import parse_id
 
@@ -89,6 +91,7 @@ class FakeArxiv(ScriptedServer):
     def __init__(self) -> None:
         super().__init__()
         self.papers: dict[str, list[FakePaper]] = {}
+        self.feeds: dict[str, str] = {}  # category -> today's announcement feed (RSS XML)
         self.default = self.route
 
     def add(self, paper: FakePaper) -> FakePaper:
@@ -97,6 +100,32 @@ class FakeArxiv(ScriptedServer):
         versions.append(paper)
         versions.sort(key=lambda p: p.version)
         return paper
+
+    def announce(
+        self, category: str, day: date, papers: list[tuple[FakePaper, str]] | None = None
+    ) -> None:
+        """Set today's feed of ``category``: (paper, announce type) pairs; none = a quiet day."""
+        if not papers:
+            self.feeds[category] = empty_feed(categories=category, date=day)
+            return
+        items = [
+            RssItemSpec(
+                p.base,
+                version=p.version,
+                title=p.title,
+                authors=p.authors,
+                abstract=p.abstract,
+                categories=p.categories,
+                announce_type=kind,
+            )
+            for p, kind in papers
+        ]
+        self.feeds[category] = rss_feed(items, categories=category, date=day)
+
+    @property
+    def rss_url(self) -> str:
+        """Value for PAPERBOT_ARXIV_RSS_URL."""
+        return f"{self.url}/rss"
 
     @property
     def api_url(self) -> str:
@@ -133,6 +162,11 @@ class FakeArxiv(ScriptedServer):
         path = unquote(parts.path)
         if path == "/api/query":
             return self._api(parse_qs(parts.query))
+        if path.startswith("/rss/"):
+            feed = self.feeds.get(path[len("/rss/") :])
+            if feed is None:
+                return Reply(200, error_feed(path[5:], date=date(2024, 11, 28)).encode())
+            return Reply(200, feed.encode(), {"Content-Type": "application/rss+xml"})
         for prefix in ("/html/", "/pdf/"):
             if path.startswith(prefix):
                 return self._document(prefix, path[len(prefix) :].strip("/"))

@@ -77,6 +77,7 @@ class _State:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     chat_types: dict[int, str] = field(default_factory=dict)
     admins: dict[int, set[int]] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)  # "@name" -> chat id
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, str] = field(default_factory=dict)
 
@@ -294,6 +295,23 @@ class FakeTelegram(ScriptedServer):
 
     def _api_answerCallbackQuery(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
         return True
+
+    def add_channel(self, handle: str, chat_id: int, *admins: int) -> None:
+        """A channel ``getChat`` knows by ``@handle``; ``admins`` may include the bot's id."""
+        with self._cond:
+            self._state.channels[handle.lower()] = chat_id
+            self._state.chat_types[chat_id] = "channel"
+            self._state.admins[chat_id] = set(admins)
+
+    def _api_getChat(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        wanted = params["chat_id"]
+        chat_id = self._state.channels.get(wanted.lower())
+        if chat_id is None and wanted.lstrip("-").isdigit():
+            chat_id = int(wanted)
+        if chat_id is None or chat_id not in self._state.chat_types:
+            return _error(400, "Bad Request: chat not found")
+        kind = self._state.chat_types[chat_id]
+        return {"id": chat_id, "type": kind, "title": f"chat {chat_id}"}
 
     def _api_getChatMember(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
         user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}

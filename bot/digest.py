@@ -1,0 +1,229 @@
+"""Deliver a subscription's digest to its chat: header, one card per paper, each paper once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import redis.asyncio as aioredis
+
+from bot.chat import ChatRef, Post, SentRef
+from bot.chats import ChatStore
+from bot.discovery import Discovery
+from bot.errors import UserFacingError
+from bot.models import PaperId, PaperMeta, PaperSummary
+from bot.paper_ref import parse_id
+from bot.papers import PaperService
+from bot.render import paper_post
+from bot.subscriptions import Subscription, SubscriptionStore
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[ChatRef, Post], Awaitable[SentRef]]
+KEEP_RECORDS_S = 120 * 86_400
+SEND_ATTEMPTS = 3
+
+
+@dataclass
+class DigestResult:
+    """What one run delivered."""
+
+    sent: list[str] = field(default_factory=list)  # versioned ids posted
+    already: int = 0  # matching papers the chat had received before
+    failed: list[str] = field(default_factory=list)  # summaries that failed: retried next run
+    beyond_cap: int = 0
+    no_announcements: bool = False
+    unreachable: str | None = None
+    announced: date | None = None
+
+    def describe(self) -> str:
+        """One line for /subscriptions and logs."""
+        when = self.announced.isoformat() if self.announced else "latest"
+        if self.unreachable:
+            return f"{when}: chat unreachable ({self.unreachable})"
+        if self.no_announcements:
+            return f"{when}: no announcements"
+        text = f"{when}: {len(self.sent)} papers"
+        if self.failed:
+            text += f", {len(self.failed)} to retry"
+        return text
+
+
+class DeliveryLog:
+    """Which papers (without version) each chat has received: a sorted set per chat."""
+
+    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    def _key(self, chat: ChatRef) -> str:
+        return f"{self.prefix}delivered:{chat.key()}"
+
+    async def claim(self, chat: ChatRef, item: str) -> bool:
+        """Record ``item`` as delivered; False when it already was (so it is not sent again)."""
+        return bool(await self.redis.zadd(self._key(chat), {item: time.time()}, nx=True))
+
+    async def release(self, chat: ChatRef, item: str) -> None:
+        """Undo a claim whose send failed for a reason worth retrying."""
+        await self.redis.zrem(self._key(chat), item)
+
+    async def has(self, chat: ChatRef, item: str) -> bool:
+        """Whether the chat already received ``item``."""
+        return await self.redis.zscore(self._key(chat), item) is not None
+
+    async def trim(self, chat: ChatRef) -> None:
+        """Forget records older than KEEP_RECORDS_S."""
+        await self.redis.zremrangebyscore(self._key(chat), 0, time.time() - KEEP_RECORDS_S)
+
+    async def move(self, old: ChatRef, new: ChatRef) -> None:
+        """A chat changed id: its records follow."""
+        if await self.redis.exists(self._key(old)):
+            await self.redis.copy(self._key(old), self._key(new), replace=False)
+            await self.redis.delete(self._key(old))
+
+
+def header(sub: Subscription, day: date | None, count: int) -> Post:
+    """The message before the cards: topic, date, count."""
+    when = day.isoformat() if day else ""
+    if sub.language == "zh":
+        text = f"📚 {sub.topic()} 方向最新论文已更新 {when}：{count} 篇"
+    else:
+        text = f"📚 New papers in {sub.topic()} — {when}: {count}"
+    return Post(text=text)
+
+
+def more_titles(papers: list[PaperMeta], sub: Subscription) -> Post:
+    """Beyond the cap: titles with links."""
+    intro = "更多论文：" if sub.language == "zh" else "More papers today:"
+    lines = [intro] + [f"• {p.title} — {p.abs_url}" for p in papers]
+    return Post(text="\n".join(lines))
+
+
+@dataclass
+class DigestRunner:
+    """Runs a subscription's digest; safe to re-run after a crash (nothing is sent twice)."""
+
+    papers: PaperService
+    discovery: Discovery
+    subscriptions: SubscriptionStore
+    chats: ChatStore
+    deliveries: DeliveryLog
+
+    def _retry_key(self, sub: Subscription) -> str:
+        return f"{self.subscriptions.prefix}sub:{sub.id}:retry"
+
+    async def run(
+        self, sub: Subscription, send: Send, slot: str, now: datetime | None = None
+    ) -> DigestResult:
+        """Find, summarize and deliver today's papers for ``sub``; ``slot`` names the run."""
+        chat, result = sub.chat, DigestResult()
+        found = await self.discovery.find(sub, now)
+        result.announced = found.announced
+        retry = await self._retries(sub)
+        candidates = _unique(retry + found.papers)
+        fresh = [p for p in candidates if not await self.deliveries.has(chat, p.id.base)]
+        result.already = len(candidates) - len(fresh)
+        result.no_announcements = found.no_announcements and not fresh
+        top, rest = fresh[: sub.max_papers], fresh[sub.max_papers :]
+        result.beyond_cap = len(rest)
+        if not fresh:
+            if found.no_announcements and sub.notify_empty:
+                await self._send_once(chat, f"empty:{sub.id}:{slot}", _quiet_day(sub), send)
+            return result
+        summaries = await self._summarize(top, sub, result)
+        await self._send_once(chat, f"header:{sub.id}:{slot}", header(sub, found.announced,
+                              len(summaries) + len(rest)), send)  # fmt: skip
+        for summary in summaries:
+            if result.unreachable:
+                break
+            post = paper_post(summary, await self.papers.figure(summary.meta),
+                              brief=sub.detail == "brief")  # fmt: skip
+            if await self._send_once(chat, summary.meta.id.base, post, send, result):
+                result.sent.append(str(summary.meta.id))
+        if rest and not result.unreachable:
+            listed = [p for p in rest if await self.deliveries.claim(chat, p.id.base)]
+            if listed and not await self._send_once(
+                chat, f"more:{sub.id}:{slot}", more_titles(listed, sub), send
+            ):
+                for paper in listed:  # the list did not go out: they stay new
+                    await self.deliveries.release(chat, paper.id.base)
+        await self._remember_failed(sub, result.failed)
+        return result
+
+    async def _summarize(
+        self, papers: list[PaperMeta], sub: Subscription, result: DigestResult
+    ) -> list[PaperSummary]:
+        async def one(meta: PaperMeta) -> PaperSummary | None:
+            try:
+                summary, _ = await self.papers.summary(meta, sub.language)
+                return summary
+            except UserFacingError as exc:
+                log.warning("digest %s: %s not summarized: %s", sub.id, meta.id, exc.message)
+                result.failed.append(str(meta.id))
+                return None
+
+        done = await asyncio.gather(*(one(m) for m in papers))
+        return [s for s in done if s is not None]
+
+    async def _send_once(
+        self, chat: ChatRef, item: str, post: Post, send: Send, result: DigestResult | None = None
+    ) -> bool:
+        """Record ``item`` as delivered, then send it; a failed send is released for a retry.
+
+        Recording first makes delivery at most once: two runs never both send an item, and a
+        crash between the record and the platform's answer never leads to a duplicate.
+        """
+        if not await self.deliveries.claim(chat, item):
+            return False
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                sent = await send(chat, post)
+            except asyncio.CancelledError:
+                # Shutting down mid-send: the next run sends it. (A hard kill here cannot be
+                # told from a delivered message: then it counts as delivered, at most once.)
+                await self.deliveries.release(chat, item)
+                raise
+            except Exception as exc:
+                log.warning("digest send to %s failed (%d): %s", chat.key(), attempt, exc)
+                await asyncio.sleep(0.5 * attempt)
+                continue
+            reason = None if sent.message_ids else await self.chats.unreachable_reason(chat)
+            if reason is not None:
+                await self.deliveries.release(chat, item)
+                await self.subscriptions.pause_chat(chat, reason)
+                if result is not None:
+                    result.unreachable = reason
+                return False
+            return True
+        await self.deliveries.release(chat, item)
+        return False
+
+    async def _retries(self, sub: Subscription) -> list[PaperMeta]:
+        raw = await self.chats.redis.smembers(self._retry_key(sub))
+        ids = [PaperId.model_validate_json(r) for r in raw]
+        return await self.papers.api.lookup_many(ids) if ids else []
+
+    async def _remember_failed(self, sub: Subscription, failed: list[str]) -> None:
+        """Remember papers whose summary failed, for the next run (replacing the old list)."""
+        key = self._retry_key(sub)
+        await self.chats.redis.delete(key)
+        ids = [p for p in (parse_id(f) for f in failed) if p is not None]
+        if ids:
+            await self.chats.redis.sadd(key, *[p.model_dump_json() for p in ids])
+
+
+def _unique(papers: list[PaperMeta]) -> list[PaperMeta]:
+    seen: dict[str, PaperMeta] = {}
+    for paper in papers:
+        seen.setdefault(paper.id.base, paper)
+    return list(seen.values())
+
+
+def _quiet_day(sub: Subscription) -> Post:
+    if sub.language == "zh":
+        return Post(text=f"📭 {sub.topic()}：今天 arXiv 没有发布新论文。")
+    return Post(text=f"📭 {sub.topic()}: arXiv announced no new papers today.")

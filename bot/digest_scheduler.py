@@ -1,0 +1,173 @@
+"""When digests run: one cron trigger per subscription in its zone, catch-up, one run per slot.
+
+Several processes may share one Redis: each keeps its own triggers, and a run is claimed with
+``SET …:claim NX`` (renewed while it runs), so exactly one process delivers a slot. A slot is
+marked done when its run finishes; a run that died half-way (process killed) is picked up by the
+next tick of any process once its claim lapses, and the delivery log keeps it from sending a
+paper twice. Slots missed while every process was down are caught up within the grace window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as aioredis
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.digest import DigestResult, DigestRunner, Send
+from bot.schedule import latest_slot, missed_slot, parse_time_of_day, parse_zone, slot_key
+from bot.subscriptions import Subscription, SubscriptionStore
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL_MS = 120_000
+RENEW_EVERY_S = 30.0
+DONE_TTL_S = 14 * 86_400
+TICK_EVERY_S = 60.0
+
+
+def slot_time(key: str) -> datetime:
+    """The instant a slot key names (inverse of bot.schedule.slot_key)."""
+    return datetime.strptime(key, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+
+
+class DigestScheduler:
+    """Fires digests on time, catches up missed ones, and never runs a slot twice."""
+
+    def __init__(
+        self,
+        runner: DigestRunner,
+        subscriptions: SubscriptionStore,
+        redis: aioredis.Redis,
+        prefix: str,
+        send: Send,
+        *,
+        grace: timedelta = timedelta(hours=6),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        claim_ttl_ms: int = CLAIM_TTL_MS,
+    ) -> None:
+        self.runner = runner
+        self.subscriptions = subscriptions
+        self.redis = redis
+        self.prefix = prefix
+        self.send = send
+        self.grace = grace
+        self.clock = clock
+        self.claim_ttl_ms = claim_ttl_ms
+        self.instance = uuid.uuid4().hex[:12]
+        self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
+
+    def _key(self, sub: Subscription, slot: str, what: str) -> str:
+        return f"{self.prefix}digest:{sub.id}:{slot}:{what}"
+
+    async def start(self) -> None:
+        """Start APScheduler in the running loop, add every trigger, and catch up once."""
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.add_job(self.tick, "interval", seconds=TICK_EVERY_S, id="tick")
+        self._scheduler.start()
+        await self.sync()
+        await self.tick()
+
+    async def stop(self) -> None:
+        """Stop firing; runs already going finish first."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def sync(self) -> None:
+        """Make the cron triggers match the stored subscriptions (other processes add some)."""
+        if self._scheduler is None:
+            return
+        subs = {s.id: s for s in await self.subscriptions.all() if not s.paused}
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("sub:") and job.id[4:] not in subs:
+                job.remove()
+        for sub in subs.values():
+            at, zone = parse_time_of_day(sub.at), parse_zone(sub.zone)
+            trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=zone)
+            job = self._scheduler.get_job(f"sub:{sub.id}")
+            if job is None or str(job.trigger) != str(trigger):
+                self._scheduler.add_job(
+                    self.fire,
+                    trigger,
+                    args=[sub.id],
+                    id=f"sub:{sub.id}",
+                    replace_existing=True,
+                    misfire_grace_time=int(self.grace.total_seconds()),
+                    coalesce=True,
+                )
+
+    async def fire(self, sub_id: str) -> DigestResult | None:
+        """A cron trigger fired: run today's slot of that subscription."""
+        sub = await self.subscriptions.get(sub_id)
+        if sub is None or sub.paused:
+            return None
+        slot = latest_slot(self.clock(), parse_time_of_day(sub.at), parse_zone(sub.zone))
+        return await self.run_slot(sub, slot)
+
+    async def tick(self) -> list[DigestResult]:
+        """Run every slot that is due, missed or left unfinished (within the grace window)."""
+        await self.sync()
+        now, results = self.clock(), []
+        for sub in await self.subscriptions.all():
+            if sub.paused:
+                continue
+            at, zone = parse_time_of_day(sub.at), parse_zone(sub.zone)
+            last = slot_time(sub.last_slot) if sub.last_slot else None
+            slot = missed_slot(now, last, at, zone, self.grace)
+            if slot is not None:
+                result = await self.run_slot(sub, slot)
+                if result is not None:
+                    results.append(result)
+        return results
+
+    async def run_slot(self, sub: Subscription, slot: datetime) -> DigestResult | None:
+        """Deliver one slot of one subscription, unless done or being done elsewhere."""
+        key = slot_key(slot)
+        if await self.redis.exists(self._key(sub, key, "done")):
+            return None
+        claim = self._key(sub, key, "claim")
+        if not await self.redis.set(claim, self.instance, nx=True, px=self.claim_ttl_ms):
+            return None
+        renew = asyncio.create_task(self._renew(claim))
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            result = await self.runner.run(sub, self.send, key, now=self.clock())
+            await self.redis.set(self._key(sub, key, "done"), "1", ex=DONE_TTL_S)
+            fresh = await self.subscriptions.get(sub.id)
+            if fresh is not None:
+                fresh.last_slot, fresh.last_result = key, result.describe()
+                await self.subscriptions.save(fresh)
+            log.info("digest %s slot %s: %s", sub.id, key, result.describe())
+            return result
+        finally:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
+            if await self.redis.get(claim) == self.instance.encode():
+                await self.redis.delete(claim)
+            if task is not None:
+                self._running.discard(task)
+
+    async def _renew(self, claim: str) -> None:
+        while True:
+            await asyncio.sleep(min(RENEW_EVERY_S, self.claim_ttl_ms / 4000))
+            if await self.redis.get(claim) == self.instance.encode():
+                await self.redis.pexpire(claim, self.claim_ttl_ms)
+
+    def next_run(self, sub: Subscription) -> datetime | None:
+        """When the subscription's trigger fires next in this process, if scheduled."""
+        if self._scheduler is None:
+            return None
+        job = self._scheduler.get_job(f"sub:{sub.id}")
+        return job.next_run_time if job is not None else None

@@ -1,0 +1,121 @@
+"""Which papers a subscription gets today: announcement feeds, keyword matching, API search."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from pydantic import BaseModel
+
+from bot.arxiv_api import ArxivAPI
+from bot.cache import Cache
+from bot.errors import SourceUnavailable
+from bot.feeds import Announcement, feed_url, parse_announcements, select
+from bot.fetch import Fetcher
+from bot.models import PaperId, PaperMeta
+from bot.paper_ref import parse_id
+from bot.schedule import submission_window
+from bot.subscriptions import Subscription
+from bot.topic_query import Query, parse_query
+
+log = logging.getLogger(__name__)
+
+FEED_TTL = 20 * 60  # feeds are rebuilt once a day; every subscription shares a fetch
+API_LIMIT = 200
+
+
+class _Feed(BaseModel):
+    published: date | None
+    ids: list[str]  # versioned ids of new items
+    cross: list[str]  # versioned ids of cross-lists
+    text: dict[str, str]  # versioned id -> title + abstract, for keyword matching
+
+
+@dataclass
+class Found:
+    """The papers of the latest announcement for a subscription, most relevant first."""
+
+    papers: list[PaperMeta]
+    announced: date | None
+    no_announcements: bool  # the feed was empty (weekend, holiday)
+
+
+class Discovery:
+    """Reads feeds (cached per category) and the API; matches keyword queries locally."""
+
+    def __init__(self, fetcher: Fetcher, api: ArxivAPI, cache: Cache, rss_url: str) -> None:
+        self.fetcher = fetcher
+        self.api = api
+        self.cache = cache
+        self.rss_url = rss_url
+
+    async def _feed(self, category: str, now: datetime) -> _Feed:
+        async def fetch() -> _Feed:
+            download = await self.fetcher.get(feed_url(self.rss_url, [category]))
+            if download is None:
+                raise SourceUnavailable(f"arXiv has no announcement feed for {category}.")
+            parsed = parse_announcements(download.content)
+            new = select(parsed.items, include_cross=False)
+            both = select(parsed.items, include_cross=True)
+            return _Feed(
+                published=parsed.published,
+                ids=[str(a.paper) for a in new],
+                cross=[str(a.paper) for a in both if a.announce_type == "cross"],
+                text={str(a.paper): _text(a) for a in both},
+            )
+
+        hour = now.astimezone(UTC).strftime("%Y%m%d%H")
+        key = self.cache.key("feed", category, hour)
+        feed, _ = await self.cache.get_or_compute(key, _Feed, fetch, ttl=FEED_TTL)
+        return feed
+
+    async def find(self, sub: Subscription, now: datetime | None = None) -> Found:
+        """Today's matching papers (before delivery records are applied)."""
+        query = parse_query(sub.query) if sub.query else None
+        now = now or datetime.now(UTC)
+        if not sub.categories and query is not None:
+            return await self._search(query, now)
+        ids: dict[str, str] = {}  # base -> versioned
+        text: dict[str, str] = {}
+        published: date | None = None
+        for category in sub.categories:
+            feed = await self._feed(category, now)
+            published = max(filter(None, (published, feed.published)), default=None)
+            for versioned in feed.ids + (feed.cross if sub.include_cross else []):
+                ids.setdefault(_paper_id(versioned).base, versioned)
+            text.update(feed.text)
+        if query is not None:
+            ids = {b: v for b, v in ids.items() if _matches(query, text.get(v, ""))}
+        papers = await self.api.lookup_many([_paper_id(v) for v in ids.values()])
+        if query is not None:
+            papers = [p for p in papers if query.matches(p.title, p.abstract)]
+            papers.sort(key=lambda p: -query.score(p.title, p.abstract))
+        else:
+            order = {v: i for i, v in enumerate(ids.values())}
+            papers.sort(key=lambda p: order.get(str(p.id), len(order)))
+        return Found(papers, published, no_announcements=not ids and not text)
+
+    async def _search(self, query: Query, now: datetime) -> Found:
+        start, end = submission_window(now)
+        window = f"submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"
+        papers = await self.api.query(f"({query.to_arxiv()}) AND {window}", API_LIMIT)
+        papers = [p for p in papers if query.matches(p.title, p.abstract)]
+        papers.sort(key=lambda p: -query.score(p.title, p.abstract))
+        return Found(papers, end.date(), no_announcements=False)
+
+
+def _text(item: Announcement) -> str:
+    return f"{item.title}\n{item.abstract}"
+
+
+def _matches(query: Query, text: str) -> bool:
+    title, _, abstract = text.partition("\n")
+    return query.matches(title, abstract)
+
+
+def _paper_id(versioned: str) -> PaperId:
+    paper = parse_id(versioned)
+    if paper is None:
+        raise SourceUnavailable(f"The announcement feed listed a malformed id {versioned[:30]!r}.")
+    return paper
