@@ -15,11 +15,11 @@ from typing import TextIO
 from adapters.console import ConsoleAdapter
 from bot.app import Core, build_core
 from bot.chat import ChatAdapter
-from bot.errors import UserFacingError
+from bot.errors import BadInput, UserFacingError
 from bot.labels import EXTRACTIVE_LABEL
 from bot.logs import setup_logging
 from bot.markdown import paper_markdown
-from bot.models import LANGUAGES, Figure, Language
+from bot.models import LANGUAGES, Figure, Language, PaperMeta, PaperSummary
 from bot.paper_ref import parse_paper_ref
 from bot.settings import Settings, SettingsError
 
@@ -69,6 +69,19 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                     if settings.telegram_webhook_secret
                     else None
                 ),
+                on_unreachable=core.on_unreachable,
+                on_migrated=core.on_migrated,
+            )
+        )
+    if settings.discord_token:
+        from adapters.discord import DiscordAdapter
+
+        found.append(
+            DiscordAdapter(
+                settings.discord_token.get(),
+                commands=core.router.commands(),
+                api_url=settings.discord_api_url,
+                gateway_url=settings.discord_gateway_url,
                 on_unreachable=core.on_unreachable,
                 on_migrated=core.on_migrated,
             )
@@ -133,6 +146,75 @@ async def _summarize(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime
+
+    from bot.digest_post import digest_post
+    from bot.subscribe_args import parse_subscribe
+    from bot.subscriptions import Subscription
+
+    topic_args = " ".join(
+        [*args.categories.replace(",", " ").split(), args.query or ""]
+        + (["--cross"] if args.cross else [])
+    )
+    spec = parse_subscribe(topic_args)  # bad categories or query fail before anything starts
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        raise BadInput(f"--date must be YYYY-MM-DD, not {args.date[:20]!r}") from None
+    language: Language = args.lang or settings.language
+    sub = Subscription(
+        id="cli",
+        platform="cli",
+        chat_id="stdout",
+        categories=spec.categories,
+        query=spec.query,
+        include_cross=spec.include_cross,
+        language=language,
+        max_papers=args.max,
+    )
+    core = await build_core(settings)
+    show = sys.stderr.isatty()
+    try:
+        found = await core.discovery.find(sub, day=day)
+        chosen = found.papers[: args.max]
+        done = 0
+
+        async def one(meta: PaperMeta) -> tuple[PaperSummary, Figure | None] | None:
+            nonlocal done
+            try:
+                summary, _ = await core.papers.summary(meta, language)
+                figure = await core.papers.figure(meta)
+            except UserFacingError as exc:
+                print(f"paperbot: skipped {meta.id}: {exc.message}", file=sys.stderr)
+                return None
+            finally:
+                done += 1
+                if show:
+                    bar = "#" * (20 * done // max(1, len(chosen)))
+                    print(f"\r[{bar:<20}] {done}/{len(chosen)}", end="", file=sys.stderr)
+            return summary, figure
+
+        results = await asyncio.gather(*(one(m) for m in chosen))
+        if show:
+            print(file=sys.stderr)
+    finally:
+        await core.aclose()
+    papers = [r for r in results if r is not None]
+    print(
+        digest_post(
+            sub.topic() if not args.title else args.title,
+            found.announced or day or datetime.now(UTC).date(),
+            papers,
+            language,
+            hexo=args.format == "hexo",
+            generated=datetime.now(UTC),
+        ),
+        end="",
+    )
+    return 0 if papers or not chosen else 1
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(prog="paperbot", description=__doc__)
@@ -144,6 +226,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=LANGUAGES, default=None)
     s.add_argument("--format", choices=("markdown", "json"), default="markdown")
     s.add_argument("--figure-dir", default=None, help="save the paper's figure here")
+    d = sub.add_parser("digest", help="print the daily post of a topic (FORMAT.md)")
+    d.add_argument("--categories", default="", help="e.g. cs.CV,cs.GR")
+    d.add_argument("--query", default=None, help="keywords, e.g. '\"talking head\" OR lip-sync'")
+    d.add_argument("--cross", action="store_true", help="include cross-listed papers")
+    d.add_argument("--date", default=None, help="a past announcement day, YYYY-MM-DD")
+    d.add_argument("--lang", choices=LANGUAGES, default=None)
+    d.add_argument("--max", type=int, default=10)
+    d.add_argument("--format", choices=("hexo", "markdown"), default="hexo")
+    d.add_argument("--title", default=None, help="the post's title (default: the topic)")
     return p
 
 
@@ -162,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings))
         if args.command == "run":
             return asyncio.run(_run(settings))
+        if args.command == "digest":
+            return asyncio.run(_digest(settings, args))
         return asyncio.run(_summarize(settings, args))
     except UserFacingError as exc:
         print(f"paperbot: {exc.message}", file=sys.stderr)

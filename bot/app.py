@@ -75,6 +75,7 @@ class Core:
     chats: ChatStore
     subscriptions: SubscriptionStore
     deliveries: DeliveryLog
+    discovery: Discovery
     scheduler: DigestScheduler
     adapters: dict[str, ChatAdapter]
     embedded: EmbeddedRedis | None = None
@@ -199,5 +200,5 @@ async def build_core(settings: Settings) -> Core:
     ).register(router)
     return Core(
         settings, redis, cache, papers, router, summarizer, llm, chats,
-        subscriptions, deliveries, scheduler, adapters, embedded,
+        subscriptions, deliveries, discovery, scheduler, adapters, embedded,
     )  # fmt: skip

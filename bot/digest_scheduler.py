@@ -51,6 +51,7 @@ class DigestScheduler:
         grace: timedelta = timedelta(hours=6),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         claim_ttl_ms: int = CLAIM_TTL_MS,
+        parallel: int = 16,
     ) -> None:
         self.runner = runner
         self.subscriptions = subscriptions
@@ -60,6 +61,7 @@ class DigestScheduler:
         self.grace = grace
         self.clock = clock
         self.claim_ttl_ms = claim_ttl_ms
+        self.parallel = parallel
         self.instance = uuid.uuid4().hex[:12]
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
@@ -114,9 +116,14 @@ class DigestScheduler:
         return await self.run_slot(sub, slot)
 
     async def tick(self) -> list[DigestResult]:
-        """Run every slot that is due, missed or left unfinished (within the grace window)."""
+        """Run every slot that is due, missed or left unfinished (within the grace window).
+
+        Due subscriptions run side by side (at most ``parallel``), so a slow or failing chat
+        never holds up the others; summaries are shared through the cache.
+        """
         await self.sync()
-        now, results = self.clock(), []
+        now = self.clock()
+        due: list[tuple[Subscription, datetime]] = []
         for sub in await self.subscriptions.all():
             if sub.paused:
                 continue
@@ -124,10 +131,19 @@ class DigestScheduler:
             last = slot_time(sub.last_slot) if sub.last_slot else None
             slot = missed_slot(now, last, at, zone, self.grace)
             if slot is not None:
-                result = await self.run_slot(sub, slot)
-                if result is not None:
-                    results.append(result)
-        return results
+                due.append((sub, slot))
+        gate = asyncio.Semaphore(self.parallel)
+
+        async def one(sub: Subscription, slot: datetime) -> DigestResult | None:
+            async with gate:
+                try:
+                    return await self.run_slot(sub, slot)
+                except Exception:
+                    log.exception("digest %s failed; it is retried at the next tick", sub.id)
+                    return None
+
+        done = await asyncio.gather(*(one(sub, slot) for sub, slot in due))
+        return [r for r in done if r is not None]
 
     async def run_slot(self, sub: Subscription, slot: datetime) -> DigestResult | None:
         """Deliver one slot of one subscription, unless done or being done elsewhere."""

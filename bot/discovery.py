@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
 
@@ -15,7 +15,7 @@ from bot.feeds import Announcement, feed_url, parse_announcements, select
 from bot.fetch import Fetcher
 from bot.models import PaperId, PaperMeta
 from bot.paper_ref import parse_id
-from bot.schedule import submission_window
+from bot.schedule import EASTERN, last_announcement, submission_window
 from bot.subscriptions import Subscription
 from bot.topic_query import Query, parse_query
 
@@ -70,10 +70,19 @@ class Discovery:
         feed, _ = await self.cache.get_or_compute(key, _Feed, fetch, ttl=FEED_TTL)
         return feed
 
-    async def find(self, sub: Subscription, now: datetime | None = None) -> Found:
-        """Today's matching papers (before delivery records are applied)."""
+    async def find(
+        self, sub: Subscription, now: datetime | None = None, day: date | None = None
+    ) -> Found:
+        """Today's matching papers (before delivery records are applied).
+
+        ``day`` asks for a past announcement day instead: the feeds only hold today's, so the
+        API is searched over that day's submission window (approximate: see bot.schedule).
+        """
         query = parse_query(sub.query) if sub.query else None
         now = now or datetime.now(UTC)
+        if day is not None:
+            evening = datetime.combine(day, time(21, 0), EASTERN) - timedelta(days=1)
+            return await self._search(query, evening.astimezone(UTC), sub.categories)
         if not sub.categories and query is not None:
             return await self._search(query, now)
         ids: dict[str, str] = {}  # base -> versioned
@@ -96,13 +105,21 @@ class Discovery:
             papers.sort(key=lambda p: order.get(str(p.id), len(order)))
         return Found(papers, published, no_announcements=not ids and not text)
 
-    async def _search(self, query: Query, now: datetime) -> Found:
+    async def _search(
+        self, query: Query | None, now: datetime, categories: tuple[str, ...] = ()
+    ) -> Found:
         start, end = submission_window(now)
-        window = f"submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"
-        papers = await self.api.query(f"({query.to_arxiv()}) AND {window}", API_LIMIT)
-        papers = [p for p in papers if query.matches(p.title, p.abstract)]
-        papers.sort(key=lambda p: -query.score(p.title, p.abstract))
-        return Found(papers, end.date(), no_announcements=False)
+        parts = [f"submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"]
+        if categories:
+            parts.insert(0, "(" + " OR ".join(f"cat:{c}" for c in categories) + ")")
+        if query is not None:
+            parts.insert(0, f"({query.to_arxiv()})")
+        papers = await self.api.query(" AND ".join(parts), API_LIMIT)
+        if query is not None:
+            papers = [p for p in papers if query.matches(p.title, p.abstract)]
+            papers.sort(key=lambda p: -query.score(p.title, p.abstract))
+        announced = last_announcement(now).astimezone(EASTERN).date() + timedelta(days=1)
+        return Found(papers, announced, no_announcements=not papers)
 
 
 def _text(item: Announcement) -> str:

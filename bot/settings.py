@@ -110,6 +110,8 @@ class Settings:
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: Secret | None = None
     discord_token: Secret | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
     user_rate_limit: int = 20
     llm_concurrency: int = 4
     llm_rpm: int = 0
@@ -176,6 +178,8 @@ class Settings:
             telegram_webhook_port=int(_number(env, "PAPERBOT_TELEGRAM_WEBHOOK_PORT", 8443, 1)),
             telegram_webhook_secret=_secret(env, "PAPERBOT_TELEGRAM_WEBHOOK_SECRET"),
             discord_token=_secret(env, "DISCORD_BOT_TOKEN"),
+            discord_api_url=env.get("PAPERBOT_DISCORD_API_URL", "").strip() or None,
+            discord_gateway_url=env.get("PAPERBOT_DISCORD_GATEWAY_URL", "").strip() or None,
             user_rate_limit=int(_number(env, "PAPERBOT_USER_RATE_LIMIT", 20, 0)),
             llm_concurrency=int(_number(env, "PAPERBOT_LLM_CONCURRENCY", 4, 1)),
             llm_rpm=int(_number(env, "PAPERBOT_LLM_RPM", 0, 0)),

@@ -127,6 +127,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PAPERBOT_ARXIV_API_URL": settings.arxiv_api_url,
         "PAPERBOT_ARXIV_HTML_URL": settings.arxiv_html_url,
         "PAPERBOT_ARXIV_PDF_URL": settings.arxiv_pdf_url,
+        "PAPERBOT_ARXIV_RSS_URL": settings.arxiv_rss_url,
         "PAPERBOT_ARXIV_DELAY_SECONDS": "0",
         "PAPERBOT_ARXIV_TIMEOUT_SECONDS": str(settings.arxiv_timeout_s),
         "PAPERBOT_LLM_PROVIDER": settings.llm_provider,

@@ -203,3 +203,41 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
         assert proc.returncode == 0, err.decode()
         assert tg.token not in out.decode() + err.decode()  # the token is never printed
         assert "telegram" in out.decode()
+
+
+def test_digest_prints_the_daily_post_with_front_matter_and_the_real_model(
+    env: dict[str, str], arxiv: FakeArxiv
+) -> None:
+    from datetime import date
+
+    second = arxiv.add(talklora("2411.00002", title="Lip-sync: a second talking head paper"))
+    unrelated = arxiv.add(talklora("2411.00003", title="Segmentation", abstract="We segment."))
+    feed = [(arxiv.find("2408.13714"), "new"), (second, "new"), (unrelated, "new")]
+    arxiv.announce("cs.CV", date(2024, 8, 28), [(p, kind) for p, kind in feed if p])
+    result = paperbot(
+        env, "digest", "--categories", "cs.CV", "--query", '"talking head" OR "low-rank adaptation"',
+        "--lang", "zh", "--title", "Talking Head Generation",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith('---\ntitle: "Talking Head Generation"\ndate: ')
+    assert "tags:\n    - " in out and "categories: Paper" in out
+    assert (
+        'description: "Talking Head Generation 方向最新论文已更新，请持续关注 Update in 2024-08-28'
+        in out
+    )
+    assert "> ⚠️ 以下所有内容总结都来自于 Gemini (gemini-2.5-flash)" in out
+    assert "# 2024-08-28 更新" in out
+    assert out.count("\n## ") == 2 and "Segmentation" not in out
+    assert out.index("## TalkLoRA") > out.index("# 2024-08-28 更新")
+    assert "<details>" in out
+
+
+def test_digest_refuses_bad_arguments(env: dict[str, str]) -> None:
+    for args, says in (
+        (["--categories", "cs.CVV"], "Did you mean cs.CV"),
+        (["--categories", "cs.CV", "--date", "yesterday"], "YYYY-MM-DD"),
+        (["--query", "(unbalanced"], "never closed"),
+    ):
+        result = paperbot(env, "digest", *args)
+        assert result.returncode == 2 and says in result.stderr, result.stderr

@@ -49,11 +49,12 @@ async def bot(
         tg.token,
         commands=core.router.commands(),
         base_url=tg.base_url,
-        on_unreachable=core.chats.mark_unreachable,
-        on_migrated=core.chats.migrate,
+        on_unreachable=core.on_unreachable,
+        on_migrated=core.on_migrated,
         poll_timeout=0.5,
     )
     await adapter.start(core.handle)
+    core.attach(adapter)
     yield core, adapter
     await adapter.stop()
     await core.aclose()
@@ -182,3 +183,50 @@ async def test_a_migrated_group_keeps_its_language(
     await adapter.send(old, Post(text="hello"))
     assert texts(tg, -1002000) == ["hello"]
     assert await core.chats.language(new) == "zh"
+
+
+async def test_a_channel_is_managed_from_a_private_chat_by_its_admins(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram, arxiv: FakeArxiv
+) -> None:
+    from datetime import date
+
+    core, _ = bot
+    arxiv.announce("cs.CV", date(2024, 11, 28))
+    tg.add_channel("@papers_daily", -1009, 42, tg.bot_id)
+    tg.add_channel("@no_rights", -1010, 42)  # the bot is not an admin there
+
+    tg.push_message(42, 42, "/subscribe @papers_daily cs.CV --at 08:00 --tz Europe/Berlin")
+    done = (await tg.await_sent(42, 2, timeout=10))[-1]  # a status line, then the answer
+    assert "Subscribed" in done.params["text"]
+    (sub,) = await core.subscriptions.for_chat(ChatRef("telegram", "-1009"))
+    assert (sub.at, sub.zone) == ("08:00", "Europe/Berlin")
+
+    tg.push_message(43, 43, "/subscribe @papers_daily cs.GR")
+    answer = (await tg.await_sent(43, 1, timeout=10))[-1]
+    assert "Only admins of @papers_daily" in answer.params["text"]
+    tg.push_message(42, 42, "/subscribe @no_rights cs.GR")
+    answer = (await tg.await_sent(42, 3, timeout=10))[-1]
+    assert "Make me an admin of @no_rights" in answer.params["text"]
+
+    tg.push_message(42, 42, "/subscriptions @papers_daily")
+    answer = (await tg.await_sent(42, 4, timeout=10))[-1]
+    assert sub.id in answer.params["text"]
+    tg.push_message(42, 42, f"/unsubscribe {sub.id}")
+    answer = (await tg.await_sent(42, 5, timeout=10))[-1]
+    assert "Unsubscribed" in answer.params["text"]
+    assert await core.subscriptions.for_chat(ChatRef("telegram", "-1009")) == []
+
+
+async def test_in_a_group_only_admins_subscribe(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram, arxiv: FakeArxiv
+) -> None:
+    from datetime import date
+
+    arxiv.announce("cs.CV", date(2024, 11, 28))
+    tg.set_admins(-300, 7)
+    tg.push_message(-300, 8, "/subscribe cs.CV", chat_type="group")
+    answer = (await tg.await_sent(-300, 1, timeout=10))[-1]
+    assert "Only the chat's admins" in answer.params["text"]
+    tg.push_message(-300, 7, "/subscribe cs.CV", chat_type="group")
+    answer = (await tg.await_sent(-300, 3, timeout=10))[-1]
+    assert "Subscribed" in answer.params["text"]

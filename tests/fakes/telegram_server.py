@@ -311,7 +311,18 @@ class FakeTelegram(ScriptedServer):
         if chat_id is None or chat_id not in self._state.chat_types:
             return _error(400, "Bad Request: chat not found")
         kind = self._state.chat_types[chat_id]
-        return {"id": chat_id, "type": kind, "title": f"chat {chat_id}"}
+        gifts = dict.fromkeys(
+            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
+             "gifts_from_channels"), False,
+        )  # fmt: skip
+        return {
+            "id": chat_id,
+            "type": kind,
+            "title": f"chat {chat_id}",
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     def _api_getChatMember(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
         user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "U"}

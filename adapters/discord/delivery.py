@@ -1,0 +1,138 @@
+"""Posting to Discord channels unprompted: the card, its analysis in a thread, lost channels."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+import discord
+
+from adapters.discord.render import Piece, Rendered, render
+from bot.chat import ChatRef, Link, Post, SentRef
+
+log = logging.getLogger(__name__)
+
+Unreachable = Callable[[ChatRef, str], Awaitable[None]]
+NO_MENTIONS = discord.AllowedMentions.none()
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: digest threads stay open for questions
+Channel = discord.abc.Messageable
+
+
+def link_view(links: tuple[Link, ...]) -> discord.ui.View:
+    """Link buttons, five to a row (needs a running event loop, like every discord.py View)."""
+    view = discord.ui.View(timeout=None)
+    for link in links:
+        view.add_item(discord.ui.Button(label=link.label, url=link.url))
+    return view
+
+
+def _file(piece: Piece) -> discord.File | None:
+    if piece.file is None:
+        return None
+    return discord.File(io.BytesIO(piece.file.data), filename=piece.file.filename)
+
+
+def send_kwargs(piece: Piece) -> dict[str, Any]:
+    """Keyword arguments for ``Messageable.send`` / ``Webhook.send`` (no one is ever pinged)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
+    if piece.content:
+        kwargs["content"] = piece.content
+    if piece.embeds:
+        kwargs["embeds"] = list(piece.embeds)
+    if (file := _file(piece)) is not None:
+        kwargs["file"] = file
+    if piece.links:
+        kwargs["view"] = link_view(piece.links)
+    return kwargs
+
+
+def edit_kwargs(piece: Piece) -> dict[str, Any]:
+    """Keyword arguments for ``edit_original_response``: replaces whatever it showed before."""
+    file = _file(piece)
+    return {
+        "content": piece.content or None,
+        "embeds": list(piece.embeds),
+        "attachments": [file] if file is not None else [],
+        "view": link_view(piece.links) if piece.links else None,
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
+def reason(exc: discord.HTTPException) -> str:
+    """A short reason for logs and the chat store: ``403 Missing Access``."""
+    return f"{exc.status} {exc.text or type(exc).__name__}"[:200]
+
+
+class Delivery:
+    """Sends posts to channels by id; a channel the bot lost is reported, never raised."""
+
+    def __init__(self, client: discord.Client, on_unreachable: Unreachable | None = None) -> None:
+        self.client = client
+        self._on_unreachable = on_unreachable
+
+    async def post(self, chat: ChatRef, post: Post) -> SentRef:
+        """Send the card where ``chat`` points; the analysis goes in a thread on it when possible.
+
+        403/404 on the channel calls ``on_unreachable`` and returns a SentRef without ids.
+        A failure with the thread only moves the analysis into the channel itself.
+        """
+        try:
+            channel = await self._channel(chat)
+        except (discord.Forbidden, discord.NotFound, ValueError) as exc:
+            await self._unreachable(
+                chat, reason(exc) if isinstance(exc, discord.HTTPException) else str(exc)
+            )
+            return SentRef(chat)
+        limit = getattr(getattr(channel, "guild", None), "filesize_limit", None)
+        rendered = render(post, limit) if isinstance(limit, int) else render(post)
+        try:
+            sent = [await channel.send(**send_kwargs(piece)) for piece in rendered.card]
+        except (discord.Forbidden, discord.NotFound) as exc:
+            await self._unreachable(chat, reason(exc))
+            return SentRef(chat)
+        if rendered.folded:
+            await self._fold(channel, sent[0] if sent else None, rendered)
+        return SentRef(chat, tuple(str(message.id) for message in sent))
+
+    async def _channel(self, chat: ChatRef) -> Channel:
+        """The channel (or thread) from the gateway's cache, else from the API."""
+        raw = chat.thread_id or chat.chat_id
+        if not raw.isdigit():
+            raise ValueError(f"{raw[:30]!r} is not a Discord channel id")
+        channel_id = int(raw)
+        channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        if not isinstance(channel, Channel):
+            raise ValueError(f"channel {channel_id} is not a text channel")
+        return channel
+
+    async def _fold(
+        self, channel: Channel, card: discord.Message | None, rendered: Rendered
+    ) -> None:
+        """The analysis in a thread started on the card; in the channel if that cannot be."""
+        target: Channel = channel
+        if card is not None and isinstance(channel, discord.TextChannel):
+            try:
+                target = await card.create_thread(
+                    name=rendered.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
+            except discord.HTTPException as exc:
+                log.info("discord: no thread in %s (%s); analysis goes inline", channel.id, exc)
+        pending = list(rendered.folded)
+        while pending:
+            try:
+                await target.send(**send_kwargs(pending[0]))
+            except (discord.Forbidden, discord.NotFound) as exc:
+                if target is channel:
+                    log.warning("discord: analysis not delivered: %s", reason(exc))
+                    return
+                log.info("discord: thread gone (%s); analysis goes inline", reason(exc))
+                target = channel
+                continue
+            pending.pop(0)
+
+    async def _unreachable(self, chat: ChatRef, why: str) -> None:
+        log.info("discord: chat %s is unreachable: %s", chat.key(), why)
+        if self._on_unreachable is not None:
+            await self._on_unreachable(chat, why)
