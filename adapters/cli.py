@@ -19,7 +19,7 @@ from bot.errors import BadInput, UserFacingError
 from bot.labels import EXTRACTIVE_LABEL
 from bot.logs import setup_logging
 from bot.markdown import paper_markdown
-from bot.models import LANGUAGES, Figure, Language, PaperMeta, PaperSummary
+from bot.models import LANGUAGES, Figure, Language, PaperId, PaperMeta, PaperSummary
 from bot.paper_ref import parse_paper_ref
 from bot.settings import Settings, SettingsError
 
@@ -71,6 +71,7 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                 ),
                 on_unreachable=core.on_unreachable,
                 on_migrated=core.on_migrated,
+                posts=core.post_index,
             )
         )
     if settings.discord_token:
@@ -215,6 +216,27 @@ async def _digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if papers or not chosen else 1
 
 
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ask_commands import answer_post
+    from bot.plaintext import post_text
+
+    ref = parse_paper_ref(args.paper)
+    if not isinstance(ref, PaperId):
+        raise BadInput(f"{args.paper[:40]} is not an arXiv id or link.")
+    question = " ".join(args.question.split())
+    if not question:
+        raise BadInput('What would you like to know? e.g. paperbot ask 2408.13714 "which rank?"')
+    language: Language = args.lang or settings.language
+    core = await build_core(settings)
+    try:
+        meta = await core.papers.meta(ref)
+        answer = await core.qa.ask(meta, question, language, [])
+    finally:
+        await core.aclose()
+    print(post_text(answer_post(answer, language)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(prog="paperbot", description=__doc__)
@@ -226,6 +248,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=LANGUAGES, default=None)
     s.add_argument("--format", choices=("markdown", "json"), default="markdown")
     s.add_argument("--figure-dir", default=None, help="save the paper's figure here")
+    a = sub.add_parser("ask", help="answer a question from a paper's text")
+    a.add_argument("paper", help="arXiv id or link")
+    a.add_argument("question")
+    a.add_argument("--lang", choices=LANGUAGES, default=None)
     d = sub.add_parser("digest", help="print the daily post of a topic (FORMAT.md)")
     d.add_argument("--categories", default="", help="e.g. cs.CV,cs.GR")
     d.add_argument("--query", default=None, help="keywords, e.g. '\"talking head\" OR lip-sync'")
@@ -253,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(settings))
         if args.command == "run":
             return asyncio.run(_run(settings))
+        if args.command == "ask":
+            return asyncio.run(_ask(settings, args))
         if args.command == "digest":
             return asyncio.run(_digest(settings, args))
         return asyncio.run(_summarize(settings, args))

@@ -10,6 +10,7 @@ from datetime import timedelta
 import redis.asyncio as aioredis
 
 from bot.arxiv_api import ArxivAPI
+from bot.ask_commands import AskCommands, Conversations
 from bot.cache import Cache
 from bot.chat import ChannelDirectory, ChatAdapter, ChatRef, Command, Conversation, Post, SentRef
 from bot.chats import ChatStore
@@ -23,7 +24,9 @@ from bot.handlers import CoreCommands
 from bot.llm.base import LLMClient
 from bot.pacer import Pacer
 from bot.papers import PaperService
+from bot.post_index import PostIndex
 from bot.prompts import load
+from bot.qa import QAService
 from bot.rate_gate import RateGate
 from bot.redis_conn import EmbeddedRedis, connect
 from bot.router import Router
@@ -73,11 +76,13 @@ class Core:
     summarizer: Summarizer
     llm: LLMClient | None
     chats: ChatStore
+    qa: QAService
     subscriptions: SubscriptionStore
     deliveries: DeliveryLog
     discovery: Discovery
     scheduler: DigestScheduler
     adapters: dict[str, ChatAdapter]
+    post_index: PostIndex
     embedded: EmbeddedRedis | None = None
 
     @property
@@ -158,10 +163,9 @@ async def build_core(settings: Settings) -> Core:
     fetcher = Fetcher(settings.fetch_hosts, arxiv_pacer, timeout_s=settings.arxiv_timeout_s * 2)
     llm = build_llm(settings)
     prompts = load("summary")
+    gate = RateGate(settings.llm_concurrency, settings.llm_rpm)  # one budget for every LLM call
     summarizer: Summarizer = (
-        LLMSummarizer(llm, prompts, RateGate(settings.llm_concurrency, settings.llm_rpm))
-        if llm is not None
-        else ExtractiveSummarizer()
+        LLMSummarizer(llm, prompts, gate) if llm is not None else ExtractiveSummarizer()
     )
     papers = PaperService(
         api,
@@ -198,7 +202,11 @@ async def build_core(settings: Settings) -> Core:
         settings.language,
         _channel_resolver(adapters),
     ).register(router)
+    qa = QAService(papers, cache, load("answer"), llm, gate)
+    conversations = Conversations(redis, prefix)
+    AskCommands(papers, qa, chats, conversations, limiter, settings.language).register(router)
     return Core(
-        settings, redis, cache, papers, router, summarizer, llm, chats,
-        subscriptions, deliveries, discovery, scheduler, adapters, embedded,
+        settings, redis, cache, papers, router, summarizer, llm, chats, qa,
+        subscriptions, deliveries, discovery, scheduler, adapters, PostIndex(redis, prefix),
+        embedded,
     )  # fmt: skip

@@ -132,3 +132,15 @@ class ChannelDirectory(Protocol):
         """The channel ``handle`` (``@name`` or id), if ``user_id`` administers it and the bot
         can post there; raise UserFacingError saying why not otherwise."""
         ...
+
+
+class PostMemory(Protocol):
+    """Where adapters note which paper their messages were about (bot.post_index implements it)."""
+
+    async def remember(self, chat: ChatRef, message_ids: tuple[str, ...], paper: str) -> None:
+        """Note that these messages were about ``paper``."""
+        ...
+
+    async def paper_of(self, chat: ChatRef, message_id: str) -> str | None:
+        """The paper one of our messages was about."""
+        ...

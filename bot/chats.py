@@ -51,6 +51,15 @@ class ChatStore:
         if zone:
             await self.redis.hset(self.key(chat), "zone", zone)
 
+    async def last_paper(self, chat: ChatRef) -> str | None:
+        """The paper last summarized or asked about here (the default for /ask)."""
+        value = await self.redis.hget(self.key(chat), "last_paper")
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def set_last_paper(self, chat: ChatRef, paper: str) -> None:
+        """Remember the paper this chat is talking about."""
+        await self.redis.hset(self.key(chat), "last_paper", paper)
+
     async def mark_unreachable(self, chat: ChatRef, reason: str) -> None:
         """The platform refused delivery for good (blocked, kicked, deleted): stop posting there."""
         log.warning("chat %s is unreachable: %s", chat.key(), reason)

@@ -101,4 +101,5 @@ class CoreCommands:
         else:
             summary, _ = await self.papers.summary(meta, language)
         figure = await self.papers.figure(meta)
+        await self.chats.set_last_paper(command.chat, meta.id.versioned)
         await conversation.reply(paper_post(summary, figure))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -52,6 +53,7 @@ async def bot(
         on_unreachable=core.on_unreachable,
         on_migrated=core.on_migrated,
         poll_timeout=0.5,
+        posts=core.post_index,
     )
     await adapter.start(core.handle)
     core.attach(adapter)
@@ -230,3 +232,36 @@ async def test_in_a_group_only_admins_subscribe(
     tg.push_message(-300, 7, "/subscribe cs.CV", chat_type="group")
     answer = (await tg.await_sent(-300, 3, timeout=10))[-1]
     assert "Subscribed" in answer.params["text"]
+
+
+async def test_a_reply_to_yesterdays_card_is_a_question_about_its_paper(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
+) -> None:
+    """The card is sent, the bot restarts overnight, then someone replies to the card."""
+    settings = settings_for(arxiv, redis_url, gemini)
+    for day in ("yesterday", "today"):
+        core = await build_core(settings)
+        adapter = TelegramAdapter(tg.token, commands=core.router.commands(), base_url=tg.base_url,
+                                  poll_timeout=0.5, posts=core.post_index)  # fmt: skip
+        await adapter.start(core.handle)
+        try:
+            if day == "yesterday":
+                tg.push_message(-500, 1, "/summarize 2408.13714", chat_type="group")
+                sent = await tg.await_sent(-500, 3, timeout=15)
+                card = next(c for c in sent if c.method == "sendPhoto")
+            else:
+
+                def first_passage(body: dict[str, Any]) -> dict[str, Any]:
+                    found = re.search(r'<passage id="(\d+)"', FakeGemini.prompt_text(body))
+                    assert found is not None, "the question reached the model without passages"
+                    return {"answerable": True, "answer": "Rank 8.", "citations": [int(found[1])]}
+
+                gemini.responder = first_passage
+                tg.push_message(-500, 2, "which LoRA rank works best?", chat_type="group",
+                                reply_to=card.result["message_id"])  # fmt: skip
+                before = len(tg.sent(-500))
+                answer = (await tg.await_sent(-500, before + 2, timeout=15))[-1]
+                assert "Rank 8." in answer.params["text"]
+        finally:
+            await adapter.stop()
+            await core.aclose()

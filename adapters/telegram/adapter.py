@@ -14,10 +14,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
 
-from adapters.telegram.commands import menu, to_command
+from adapters.telegram.commands import chat_ref, menu, to_command
 from adapters.telegram.conversation import TelegramConversation
 from adapters.telegram.delivery import Delivery, Migrated, Unreachable
-from bot.chat import ChatRef, Command, Conversation, Post, SentRef
+from bot.chat import ChatRef, Command, Conversation, Post, PostMemory, SentRef
 from bot.errors import BadInput
 from bot.router import CommandInfo
 
@@ -54,6 +54,7 @@ class TelegramAdapter:
         on_migrated: Migrated | None = None,
         max_concurrent_updates: int = 64,
         poll_timeout: float = 10.0,
+        posts: PostMemory | None = None,
     ) -> None:
         self._token = token
         self._commands = tuple(commands)
@@ -66,6 +67,7 @@ class TelegramAdapter:
         self._on_migrated = on_migrated
         self._concurrency = max(1, max_concurrent_updates)
         self._poll_timeout = poll_timeout
+        self._posts = posts  # survives restarts: a reply to yesterday's card is a question
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._delivery: Delivery | None = None
         self._on_command: OnCommand | None = None
@@ -86,7 +88,10 @@ class TelegramAdapter:
             builder = builder.base_url(self._base_url)
         app = builder.build()
         self._delivery = Delivery(
-            app.bot, on_unreachable=self._on_unreachable, on_migrated=self._on_migrated
+            app.bot,
+            on_unreachable=self._on_unreachable,
+            on_migrated=self._on_migrated,
+            posts=self._posts,
         )
         self._on_command = on_command
         wanted = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
@@ -158,11 +163,16 @@ class TelegramAdapter:
         if message is None or self._delivery is None or self._on_command is None:
             return
         bot = self._delivery.bot
+        remembered = None
+        replied = message.reply_to_message
+        if replied is not None and self._posts is not None:
+            remembered = await self._posts.paper_of(chat_ref(message), str(replied.message_id))
+        memory = self._delivery.memory
         command = to_command(
             message,
             bot_username=bot.username,
             bot_id=bot.id,
-            paper_of=self._delivery.memory.paper_of,
+            paper_of=lambda chat_id, message_id: remembered or memory.paper_of(chat_id, message_id),
         )
         if command is None:
             return

@@ -22,7 +22,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
-from bot.chat import ChatRef, Post, SentRef
+from bot.chat import ChatRef, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,13 @@ class Delivery:
         on_unreachable: Unreachable | None = None,
         on_migrated: Migrated | None = None,
         memory: SentMemory | None = None,
+        posts: PostMemory | None = None,
         attempts: int = 4,
         backoff: float = 0.5,
     ) -> None:
         self.bot = bot
         self.memory = memory or SentMemory()
+        self.posts = posts
         self._on_unreachable = on_unreachable
         self._on_migrated = on_migrated
         self._attempts = attempts
@@ -119,6 +121,9 @@ class Delivery:
         if post.paper_id:
             for message in messages:
                 self.memory.remember(message.chat.id, message.message_id, post.paper_id)
+            if self.posts is not None:
+                ids = tuple(str(m.message_id) for m in messages)
+                await self.posts.remember(target, ids, post.paper_id)
         return SentRef(target, tuple(str(m.message_id) for m in messages))
 
     async def _unreachable(self, chat: ChatRef, reason: str) -> None:

@@ -1,0 +1,247 @@
+"""Answer questions about a paper from its own text: retrieve passages, answer, cite them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.cache import Cache
+from bot.chunks import Chunk, chunk_paper, cite
+from bot.errors import LLMError
+from bot.llm.base import LLMClient, LLMInvalidOutput
+from bot.models import Language, PaperMeta
+from bot.papers import VERSION_TTL, PaperService
+from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
+from bot.rate_gate import RateGate
+from bot.retrieval import FORMAT, BM25Index
+from bot.textstats import split_sentences
+
+log = logging.getLogger(__name__)
+
+TOP_K = 6
+MIN_SCORE = 1.0  # below this, the best passage shares too little with the question
+PASSAGE_BUDGET = 7000  # characters of passages sent per answer (~1,750 tokens)
+HISTORY_TURNS = 3
+ANSWER_WORDS = 180
+
+
+class Turn(BaseModel):
+    """One question and its answer, kept for follow-ups."""
+
+    question: str
+    answer: str
+
+
+class ModelAnswer(BaseModel):
+    """What the model returns."""
+
+    answerable: bool = Field(description="False when the passages do not contain the answer.")
+    answer: str = Field(description="The answer, or what the passages cover instead.")
+    citations: list[int] = Field(description="Ids of the passages the answer used.")
+
+
+class Answer(BaseModel):
+    """An answer as shown: text, where it came from, who wrote it."""
+
+    paper: str  # versioned id
+    question: str
+    text: str
+    citations: list[str]  # "§4.2 Ablation, p. 6"
+    answerable: bool
+    model_label: str
+    extractive: bool = False
+
+
+def normalize_question(question: str) -> str:
+    """Case- and space-folded question, for the answer cache key."""
+    return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
+
+
+def passages_block(chunks: list[Chunk]) -> str:
+    """The passages as the model reads them, each tagged with its id and section."""
+    parts = []
+    for chunk in chunks:
+        body = chunk.text.replace("</passage>", "</ passage>")
+        parts.append(f'<passage id="{chunk.id}" section="{cite(chunk)}">\n{body}\n</passage>')
+    return "\n\n".join(parts)
+
+
+def _budget(chunks: list[Chunk], limit: int = PASSAGE_BUDGET) -> list[Chunk]:
+    kept: list[Chunk] = []
+    used = 0
+    for chunk in chunks:
+        if used + len(chunk.text) > limit and kept:
+            break
+        kept.append(chunk)
+        used += len(chunk.text)
+    return kept
+
+
+def extractive_answer(question: str, chunks: list[Chunk]) -> tuple[str, list[Chunk]]:
+    """Without a model: the sentences of the best passages that share most words with it."""
+    wanted = set(normalize_question(question).split())
+    scored: list[tuple[int, int, str, Chunk]] = []
+    for rank, chunk in enumerate(chunks[:3]):
+        for sentence in split_sentences(chunk.text):
+            overlap = len(wanted & set(normalize_question(sentence).split()))
+            scored.append((overlap, -rank, sentence, chunk))
+    best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:2]
+    used = list(dict.fromkeys(s[3] for s in best))
+    return " ".join(f"“{s[2]}” ({cite(s[3])})" for s in best), used
+
+
+@dataclass
+class QAService:
+    """Indexes a paper once (cached), answers questions from it (cached), keeps short history."""
+
+    papers: PaperService
+    cache: Cache
+    prompts: PromptPair
+    llm: LLMClient | None
+    gate: RateGate
+    calls: int = 0
+    tokens_in: int = 0
+
+    @property
+    def model_id(self) -> str:
+        """Part of the answer cache key."""
+        return f"{self.llm.provider}/{self.llm.model}" if self.llm else "extractive/v1"
+
+    async def index(self, meta: PaperMeta) -> BM25Index:
+        """The paper's passage index, built once per version and cached in Redis."""
+        key = self.cache.key("index", meta.id.versioned, str(FORMAT))
+        raw = await self.cache.redis.get(key)
+        if raw is not None:
+            return BM25Index.from_dict(_json_loads(raw))
+        text = await self.papers.full_text(meta)
+        index = BM25Index.build(chunk_paper(text))
+        await self.cache.redis.set(key, _json_dumps(index.to_dict()), ex=VERSION_TTL)
+        return index
+
+    def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
+        digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
+        return self.cache.key(
+            "answer", meta.id.versioned, language, self.model_id, self.prompts.fingerprint, digest
+        )
+
+    async def cached(self, meta: PaperMeta, question: str, language: Language) -> Answer | None:
+        """A stored answer to the same question (history-free questions only)."""
+        return await self.cache.get_model(self._answer_key(meta, question, language), Answer)
+
+    async def ask(
+        self, meta: PaperMeta, question: str, language: Language, history: list[Turn]
+    ) -> Answer:
+        """Answer from the best passages; say so plainly when they do not hold the answer."""
+        if not history:
+            cached = await self.cached(meta, question, language)
+            if cached is not None:
+                return cached
+        index = await self.index(meta)
+        query = " ".join([t.question for t in history[-1:]] + [question])
+        found = [(c, s) for c, s in index.search(query, TOP_K) if s >= MIN_SCORE]
+        chunks = _budget([c for c, _ in found])
+        if not chunks:
+            answer = self._not_found(meta, question, language)
+        elif self.llm is None:
+            text, used = extractive_answer(question, chunks)
+            answer = Answer(
+                paper=meta.id.versioned,
+                question=question,
+                text=text,
+                citations=[cite(c) for c in used],
+                answerable=True,
+                model_label="extractive (no LLM configured)",
+                extractive=True,
+            )
+        else:
+            answer = await self._from_model(meta, question, language, history, chunks)
+        if not history:
+            key = self._answer_key(meta, question, language)
+            await self.cache.set_model(key, answer, VERSION_TTL)
+        return answer
+
+    def _not_found(self, meta: PaperMeta, question: str, language: Language) -> Answer:
+        text = (
+            "论文中没有找到与这个问题相关的内容。"
+            if language == "zh"
+            else "The paper does not seem to say: no passage of it matches this question."
+        )
+        label = self.llm.label if self.llm else "extractive (no LLM configured)"
+        return Answer(
+            paper=meta.id.versioned,
+            question=question,
+            text=text,
+            citations=[],
+            answerable=False,
+            model_label=label,
+            extractive=self.llm is None,
+        )
+
+    async def _from_model(
+        self,
+        meta: PaperMeta,
+        question: str,
+        language: Language,
+        history: list[Turn],
+        chunks: list[Chunk],
+    ) -> Answer:
+        assert self.llm is not None
+        language_name = LANGUAGE_NAMES[language]
+        past = "".join(
+            f"Earlier question: {t.question[:300]}\nEarlier answer: {t.answer[:500]}\n\n"
+            for t in history[-HISTORY_TURNS:]
+        )
+        system = fill(self.prompts.system, language_name=language_name, max_words=str(ANSWER_WORDS))
+        prompt = fill(
+            self.prompts.user,
+            title=meta.title,
+            history=past,
+            question=question,
+            passages=passages_block(chunks),
+        )
+        by_id = {c.id: c for c in chunks}
+        for attempt in (1, 2):
+            self.calls += 1
+            try:
+                async with self.gate.slot():
+                    reply = await self.llm.generate_json(
+                        system=system, prompt=prompt, schema=ModelAnswer, max_output_tokens=2048
+                    )
+            except LLMInvalidOutput as exc:
+                log.warning("unusable answer for %s (attempt %d): %s", meta.id, attempt, exc)
+                continue
+            self.tokens_in += reply.tokens_in
+            value = reply.value
+            used = [by_id[i] for i in dict.fromkeys(value.citations) if i in by_id]
+            if value.answerable and not used:
+                log.warning("answer for %s cites no given passage (attempt %d)", meta.id, attempt)
+                continue
+            text = " ".join(value.answer.split())
+            if not text:
+                continue
+            return Answer(
+                paper=meta.id.versioned,
+                question=question,
+                text=text,
+                citations=[cite(c) for c in used],
+                answerable=value.answerable,
+                model_label=self.llm.label,
+            )
+        raise LLMError("The language model could not give a grounded answer; please try again.")
+
+
+def _json_dumps(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _json_loads(raw: bytes | str) -> dict[str, Any]:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("a cached index is not a JSON object")
+    return value
