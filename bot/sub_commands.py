@@ -12,7 +12,7 @@ from bot.discovery import Discovery
 from bot.errors import BadInput, UserFacingError
 from bot.models import Language
 from bot.router import CommandInfo, OptionInfo, Router
-from bot.schedule import latest_slot, parse_time_of_day, parse_zone, slot_key
+from bot.schedule import latest_slot, next_slot, parse_time_of_day, parse_zone, slot_key
 from bot.subscribe_args import SUBSCRIBE_EXAMPLE, parse_settings, parse_subscribe
 from bot.subscriptions import Subscription, SubscriptionStore
 from bot.user_limits import UserLimiter
@@ -54,6 +54,11 @@ COMMANDS = {
         "/digest or /digest ab12cd",
         (OptionInfo("id", "Subscription id (default: all of this chat)"),),
         costly=True,
+    ),
+    "status": CommandInfo(
+        "status",
+        "Next digest and last result of this chat's subscriptions (admins)",
+        "本群订阅的下次推送与上次结果（管理员）",
     ),
     "settings": CommandInfo(
         "settings",
@@ -101,6 +106,7 @@ class SubscriptionCommands:
             "resume": self.resume,
             "digest": self.digest,
             "settings": self.settings,
+            "status": self.status,
         }
         for name, handler in handlers.items():
             router.add(COMMANDS[name], handler)
@@ -242,6 +248,25 @@ class SubscriptionCommands:
             if not result.sent and not result.failed:
                 why = "no announcements today" if result.no_announcements else "nothing new"
                 await conversation.reply(Post(text=f"{sub.topic()}: {why}."))
+
+    async def status(self, command: Command, conversation: Conversation) -> None:
+        """For admins: when each subscription runs next, how the last run went."""
+        self._require_admin(command)
+        lines = []
+        for sub in await self.store.for_chat(command.chat):
+            if sub.paused:
+                when = f"paused ({sub.pause_reason})"
+            else:
+                at, zone = parse_time_of_day(sub.at), parse_zone(sub.zone)
+                upcoming = next_slot(self.scheduler.clock(), at, zone).astimezone(zone)
+                when = f"next digest {upcoming:%a %Y-%m-%d %H:%M} {sub.zone}"
+            lines.append(
+                f"{sub.id} — {sub.topic()}\n   {when}; last: {sub.last_result or 'none yet'}"
+            )
+        reason = await self.chats.unreachable_reason(command.chat)
+        if reason:
+            lines.append(f"Deliveries here failed: {reason}")
+        await conversation.reply(Post(text="\n".join(lines) or "No subscriptions here."))
 
     async def settings(self, command: Command, conversation: Conversation) -> None:
         """Show or change the chat's defaults (language, time of day, zone)."""

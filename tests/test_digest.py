@@ -296,3 +296,24 @@ async def test_only_admins_change_a_groups_subscriptions(core: Core) -> None:
         command(f"/unsubscribe {sub_id}", chat=group, chat_type="group", admin=True), done
     )
     assert "Unsubscribed" in done.text and await core.subscriptions.for_chat(group) == []
+
+
+async def test_status_tells_admins_the_next_digest_and_the_last_result(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    said = await subscribe(core, "g", "cs.CV --at 08:00 --tz Europe/Berlin", chat_type="group",
+                           admin=True)  # fmt: skip
+    sub_id = said.split("(")[1].split(")")[0]
+    publish(arxiv, MONDAY)
+    clock = core.scheduler.clock
+    assert isinstance(clock, Clock)
+    clock.now = datetime(2024, 11, 25, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+    await core.scheduler.tick()
+    status = Transcript()
+    await core.handle(command("/status", chat=chat("g"), chat_type="group", admin=True), status)
+    assert f"{sub_id} — cs.CV" in status.text
+    assert "next digest Tue 2024-11-26 08:00 Europe/Berlin" in status.text
+    assert "last: 2024-11-25: 2 papers" in status.text
+    refused = Transcript()
+    await core.handle(command("/status", chat=chat("g"), chat_type="group"), refused)
+    assert "Only the chat's admins" in refused.text
