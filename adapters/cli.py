@@ -16,6 +16,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import Core, build_core
 from bot.chat import ChatAdapter
 from bot.errors import BadInput, UserFacingError
+from bot.health_server import HealthServer, redis_ping
 from bot.labels import EXTRACTIVE_LABEL
 from bot.logs import setup_logging
 from bot.markdown import paper_markdown
@@ -103,13 +104,31 @@ async def _run(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     print(_banner(core, [a.platform for a in adapters]))
+    server = None
+    if settings.metrics_port:
+        server = HealthServer(
+            core.metrics,
+            redis_ping=redis_ping(core.redis),
+            adapters=core.adapter_states,
+            host=settings.metrics_host,
+            port=settings.metrics_port,
+        )
     try:
+        if server is not None:
+            try:
+                await server.start()  # before logging in: a port in use fails fast
+            except OSError as exc:
+                raise UserFacingError(
+                    f"PAPERBOT_METRICS_PORT {settings.metrics_port} cannot be used: {exc.strerror}"
+                ) from None
         for adapter in adapters:
             await adapter.start(core.handle)
             core.attach(adapter)
         await core.scheduler.start()
         await stop.wait()
     finally:
+        if server is not None:
+            await server.stop()
         for adapter in adapters:
             with contextlib.suppress(Exception):
                 await adapter.stop()

@@ -22,6 +22,7 @@ from bot.extractive_summarizer import ExtractiveSummarizer
 from bot.fetch import Fetcher
 from bot.handlers import CoreCommands
 from bot.llm.base import LLMClient
+from bot.metrics import Metrics
 from bot.pacer import Pacer
 from bot.papers import PaperService
 from bot.post_index import PostIndex
@@ -83,6 +84,7 @@ class Core:
     scheduler: DigestScheduler
     adapters: dict[str, ChatAdapter]
     post_index: PostIndex
+    metrics: Metrics
     embedded: EmbeddedRedis | None = None
 
     @property
@@ -91,6 +93,10 @@ class Core:
         if self.embedded is not None:
             return f"embedded Redis (data in {self.embedded.data_dir})"
         return "Redis at REDIS_URL"
+
+    def adapter_states(self) -> dict[str, bool]:
+        """Each attached adapter's connected state (adapters without ``connected`` count as up)."""
+        return {p: bool(getattr(a, "connected", True)) for p, a in self.adapters.items()}
 
     def attach(self, adapter: ChatAdapter) -> None:
         """Register a running platform: scheduled digests for its chats go through it."""
@@ -157,7 +163,8 @@ async def build_core(settings: Settings) -> Core:
     redis = connect(url)
     await redis.ping()
     prefix = settings.redis_prefix
-    cache = Cache(redis, prefix)
+    metrics = Metrics()
+    cache = Cache(redis, prefix, metrics)
     arxiv_pacer = Pacer(settings.arxiv_delay_s, retry_base_s=max(settings.arxiv_delay_s, 0.2))
     api = ArxivAPI(settings.arxiv_api_url, arxiv_pacer, settings.arxiv_timeout_s)
     fetcher = Fetcher(settings.fetch_hosts, arxiv_pacer, timeout_s=settings.arxiv_timeout_s * 2)
@@ -165,7 +172,7 @@ async def build_core(settings: Settings) -> Core:
     prompts = load("summary")
     gate = RateGate(settings.llm_concurrency, settings.llm_rpm)  # one budget for every LLM call
     summarizer: Summarizer = (
-        LLMSummarizer(llm, prompts, gate) if llm is not None else ExtractiveSummarizer()
+        LLMSummarizer(llm, prompts, gate, metrics) if llm is not None else ExtractiveSummarizer()
     )
     papers = PaperService(
         api,
@@ -175,14 +182,15 @@ async def build_core(settings: Settings) -> Core:
         html_url=settings.arxiv_html_url,
         pdf_url=settings.arxiv_pdf_url,
         prompt_fingerprint=prompts.fingerprint,
+        metrics=metrics,
     )
-    router = Router()
+    router = Router(metrics)
     limiter = UserLimiter(redis, prefix, limit=settings.user_rate_limit)
     chats = ChatStore(redis, prefix)
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
     discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url)
-    runner = DigestRunner(papers, discovery, subscriptions, chats, deliveries)
+    runner = DigestRunner(papers, discovery, subscriptions, chats, deliveries, metrics)
     adapters: dict[str, ChatAdapter] = {}
     scheduler = DigestScheduler(
         runner,
@@ -191,6 +199,7 @@ async def build_core(settings: Settings) -> Core:
         prefix,
         _sender(adapters),
         grace=timedelta(hours=settings.catchup_hours),
+        metrics=metrics,
     )
     CoreCommands(papers, limiter, router, chats, settings.language).register()
     SubscriptionCommands(
@@ -208,5 +217,5 @@ async def build_core(settings: Settings) -> Core:
     return Core(
         settings, redis, cache, papers, router, summarizer, llm, chats, qa,
         subscriptions, deliveries, discovery, scheduler, adapters, PostIndex(redis, prefix),
-        embedded,
+        metrics, embedded,
     )  # fmt: skip

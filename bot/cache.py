@@ -11,6 +11,8 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ValidationError
 
+from bot.metrics import Metrics, cache_kind
+
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,12 +26,23 @@ return 0
 class Cache:
     """Typed access to paperbot's keys under one prefix."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str = "paperbot:") -> None:
+    def __init__(
+        self, redis: aioredis.Redis, prefix: str = "paperbot:", metrics: Metrics | None = None
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.metrics = metrics or Metrics()
         self._inflight: dict[str, asyncio.Future[BaseModel]] = {}
         self.hits = 0
         self.misses = 0
+
+    def count(self, key: str, hit: bool) -> None:
+        """Count one lookup (hit or miss) in hits/misses and the metrics."""
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
+        self.metrics.cache_request(cache_kind(key, self.prefix), hit)
 
     def key(self, *parts: str) -> str:
         """A namespaced key: prefix + parts joined by ':'."""
@@ -77,9 +90,9 @@ class Cache:
         """
         cached = await self.get_model(key, cls)
         if cached is not None:
-            self.hits += 1
+            self.count(key, True)
             return cached, True
-        self.misses += 1
+        self.count(key, False)
         running = self._inflight.get(key)
         if running is not None:
             value = await asyncio.shield(running)

@@ -15,6 +15,7 @@ from bot.chat import ChatRef, Post, SentRef
 from bot.chats import ChatStore
 from bot.discovery import Discovery
 from bot.errors import UserFacingError
+from bot.metrics import Metrics
 from bot.models import PaperId, PaperMeta, PaperSummary
 from bot.paper_ref import parse_id
 from bot.papers import PaperService
@@ -112,6 +113,7 @@ class DigestRunner:
     subscriptions: SubscriptionStore
     chats: ChatStore
     deliveries: DeliveryLog
+    metrics: Metrics = field(default_factory=Metrics)
 
     def _retry_key(self, sub: Subscription) -> str:
         return f"{self.subscriptions.prefix}sub:{sub.id}:retry"
@@ -177,7 +179,9 @@ class DigestRunner:
         Recording first makes delivery at most once: two runs never both send an item, and a
         crash between the record and the platform's answer never leads to a duplicate.
         """
+        platform = chat.platform
         if not await self.deliveries.claim(chat, item):
+            self.metrics.deliveries.inc(platform=platform, outcome="skipped_duplicate")
             return False
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
@@ -197,9 +201,12 @@ class DigestRunner:
                 await self.subscriptions.pause_chat(chat, reason)
                 if result is not None:
                     result.unreachable = reason
+                self.metrics.deliveries.inc(platform=platform, outcome="unreachable")
                 return False
+            self.metrics.deliveries.inc(platform=platform, outcome="sent")
             return True
         await self.deliveries.release(chat, item)
+        self.metrics.deliveries.inc(platform=platform, outcome="failed")
         return False
 
     async def _retries(self, sub: Subscription) -> list[PaperMeta]:

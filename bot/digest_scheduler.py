@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import DigestResult, DigestRunner, Send
+from bot.metrics import Metrics
 from bot.schedule import latest_slot, missed_slot, parse_time_of_day, parse_zone, slot_key
 from bot.subscriptions import Subscription, SubscriptionStore
 
@@ -52,6 +53,7 @@ class DigestScheduler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         claim_ttl_ms: int = CLAIM_TTL_MS,
         parallel: int = 16,
+        metrics: Metrics | None = None,
     ) -> None:
         self.runner = runner
         self.subscriptions = subscriptions
@@ -62,6 +64,7 @@ class DigestScheduler:
         self.clock = clock
         self.claim_ttl_ms = claim_ttl_ms
         self.parallel = parallel
+        self.metrics = metrics or Metrics()
         self.instance = uuid.uuid4().hex[:12]
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
@@ -158,7 +161,8 @@ class DigestScheduler:
         if task is not None:
             self._running.add(task)
         try:
-            result = await self.runner.run(sub, self.send, key, now=self.clock())
+            with self.metrics.digest_duration.time():
+                result = await self.runner.run(sub, self.send, key, now=self.clock())
             await self.redis.set(self._key(sub, key, "done"), "1", ex=DONE_TTL_S)
             fresh = await self.subscriptions.get(sub.id)
             if fresh is not None:

@@ -16,6 +16,7 @@ from bot.cache import DAY, Cache
 from bot.codelinks import find_code_urls
 from bot.errors import DocumentError, PaperNotFound
 from bot.fetch import Fetcher
+from bot.metrics import Metrics, summary_outcome
 from bot.models import Figure, FullText, Language, PaperId, PaperMeta, PaperSummary, TextSection
 from bot.paper_ref import SearchQuery
 from bot.pdf_figure import teaser_figure_async
@@ -62,6 +63,7 @@ class PaperService:
         html_url: str,
         pdf_url: str,
         prompt_fingerprint: str,
+        metrics: Metrics | None = None,
     ) -> None:
         self.api = api
         self.fetcher = fetcher
@@ -70,6 +72,7 @@ class PaperService:
         self.html_url = html_url
         self.pdf_url = pdf_url
         self.prompt_fingerprint = prompt_fingerprint
+        self.metrics = metrics or cache.metrics
 
     async def resolve(self, ref: PaperId | SearchQuery, progress: Progress = _quiet) -> Resolved:
         """Metadata for an id, or for the best match of a search."""
@@ -94,6 +97,7 @@ class PaperService:
         """Metadata of a version (latest when unversioned), from cache or arXiv's API."""
         key = self.cache.key("meta", str(paper))
         cached = await self.cache.get_model(key, PaperMeta)
+        self.cache.count(key, cached is not None)
         if cached is not None:
             return cached
         await progress(f"Fetching {paper} from arXiv…")
@@ -140,9 +144,21 @@ class PaperService:
         self, meta: PaperMeta, language: Language, progress: Progress = _quiet
     ) -> tuple[PaperSummary, bool]:
         """(summary, was_cached): one model call per version, language, model and prompt."""
+        try:
+            result = await self._summary(meta, language, progress)
+        except BaseException as exc:
+            self.metrics.summaries.inc(outcome=summary_outcome(exc))
+            raise
+        self.metrics.summaries.inc(outcome="cached" if result[1] else "ok")
+        return result
+
+    async def _summary(
+        self, meta: PaperMeta, language: Language, progress: Progress
+    ) -> tuple[PaperSummary, bool]:
         key = self._summary_key(meta, language)
         cached = await self.cache.get_model(key, PaperSummary)
         if cached is not None:
+            self.cache.count(key, True)
             return cached, True
         text = await self.full_text(meta, progress)
 

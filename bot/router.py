@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.chat import Command, CommandHandler, Conversation, Post
 from bot.errors import UserFacingError
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ class _Route:
 class Router:
     """Holds the commands; adapters call ``dispatch`` for each command a user sends."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._routes: dict[str, _Route] = {}
+        self.metrics = metrics or Metrics()
 
     def add(self, info: CommandInfo, handler: CommandHandler) -> None:
         """Register a command (later issues add commands here, never in adapters)."""
@@ -76,6 +78,7 @@ class Router:
         """Run the command's handler; reply with a short message on any failure."""
         route = self._routes.get(command.name)
         if route is None:
+            self.metrics.commands.inc(command="other", outcome="unknown")  # never the user's text
             await conversation.reply(
                 Post(text=f"Unknown command /{command.name[:32]}. Send /help to see what I can do.")
             )
@@ -83,8 +86,12 @@ class Router:
         try:
             await route.handler(command, conversation)
         except UserFacingError as exc:
+            self.metrics.commands.inc(command=command.name, outcome="refused")
             log.info("command /%s refused: %s", command.name, exc.message)
             await conversation.reply(Post(text=exc.message))
         except Exception:
+            self.metrics.commands.inc(command=command.name, outcome="failed")
             log.exception("command /%s failed", command.name)
             await conversation.reply(Post(text=UNKNOWN_FAILURE))
+        else:
+            self.metrics.commands.inc(command=command.name, outcome="ok")

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.errors import LLMError
 from bot.llm.base import LLMClient, LLMInvalidOutput
+from bot.metrics import Metrics
 from bot.models import Analysis, FullText, Language, PaperMeta, SectionKind
 from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
 from bot.rate_gate import RateGate
@@ -150,6 +151,7 @@ class LLMSummarizer:
     client: LLMClient
     prompts: PromptPair
     gate: RateGate = field(default_factory=RateGate)
+    metrics: Metrics = field(default_factory=Metrics)
     excerpt_tokens: int = EXCERPT_TOKENS
     extractive: bool = False
     tokens_in: int = 0
@@ -183,17 +185,20 @@ class LLMSummarizer:
         last: LLMError | None = None
         for attempt in (1, 2):
             self.calls += 1
+            provider, model = self.client.provider, self.client.model
             try:
-                async with self.gate.slot():
-                    reply = await self.client.generate_json(
-                        system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
-                    )
-                self.tokens_in += reply.tokens_in
-                self.tokens_out += reply.tokens_out
-                label = self.client.label
-                if reply.model_version and reply.model_version not in label:
-                    label = f"{label}, served as {reply.model_version}"
-                return check_analysis(reply.value, text), label
+                with self.metrics.track_llm_call(provider, model):
+                    async with self.gate.slot():
+                        reply = await self.client.generate_json(
+                            system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
+                        )
+                    self.tokens_in += reply.tokens_in
+                    self.tokens_out += reply.tokens_out
+                    self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
+                    label = self.client.label
+                    if reply.model_version and reply.model_version not in label:
+                        label = f"{label}, served as {reply.model_version}"
+                    return check_analysis(reply.value, text), label
             except LLMInvalidOutput as exc:
                 log.warning("unusable summary for %s (attempt %d): %s", meta.id, attempt, exc)
                 last = exc

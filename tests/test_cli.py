@@ -173,8 +173,11 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
     import asyncio
     import signal
 
+    import httpx
+    from conftest import free_port
     from fakes.telegram_server import FakeTelegram
 
+    metrics_port = free_port()
     with FakeTelegram() as tg:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
         env.update(
@@ -186,6 +189,7 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
             PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
             PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
             PAPERBOT_ARXIV_DELAY_SECONDS="0",
+            PAPERBOT_METRICS_PORT=str(metrics_port),
         )
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "adapters.cli", "run",
@@ -197,6 +201,12 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
             sent = await tg.await_sent(42, 3, timeout=30)
             assert any("TalkLoRA" in (c.params.get("caption") or "") for c in sent)
             assert tg.commands("zh")  # the command menu was published in Chinese too
+            async with httpx.AsyncClient() as http:
+                health = await http.get(f"http://127.0.0.1:{metrics_port}/healthz")
+                metrics = await http.get(f"http://127.0.0.1:{metrics_port}/metrics")
+            assert health.status_code == 200
+            assert health.json()["adapters"] == {"telegram": True}
+            assert 'paperbot_commands_total{command="summarize",outcome="ok"} 1' in metrics.text
         finally:
             proc.send_signal(signal.SIGTERM)
             out, err = await asyncio.wait_for(proc.communicate(), 20)

@@ -46,3 +46,11 @@ def test_a_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_bad_settings_are_explained(env: dict[str, str], says: str) -> None:
     with pytest.raises(SettingsError, match=says.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
+
+
+def test_the_metrics_server_is_local_by_default_and_can_be_turned_off() -> None:
+    s = Settings.from_env({})
+    assert (s.metrics_host, s.metrics_port) == ("127.0.0.1", 9108)
+    assert Settings.from_env({"PAPERBOT_METRICS_PORT": "0"}).metrics_port == 0
+    with pytest.raises(SettingsError, match="0 to 65535"):
+        Settings.from_env({"PAPERBOT_METRICS_PORT": "70000"})

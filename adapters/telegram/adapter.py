@@ -72,6 +72,12 @@ class TelegramAdapter:
         self._delivery: Delivery | None = None
         self._on_command: OnCommand | None = None
 
+    @property
+    def connected(self) -> bool:
+        """Receiving updates (polling or webhook running), for /healthz."""
+        app = self._app
+        return bool(app and app.running and app.updater and app.updater.running)
+
     def __repr__(self) -> str:
         return f"TelegramAdapter(webhook={self._webhook_url is not None})"  # never the token
 
