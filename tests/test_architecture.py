@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -51,3 +52,18 @@ def test_the_compose_file_is_valid_and_persists_redis() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "appendonly" in result.stdout and "redis-data" in result.stdout
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
+    source = (ROOT / "bot" / "settings.py").read_text()
+    names = set(
+        re.findall(r'"((?:PAPERBOT|REDIS|TELEGRAM|DISCORD|GEMINI|GOOGLE|OPENAI)_[A-Z_]*)"', source)
+    )
+    assert len(names) > 25
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    assert sorted(n for n in names if f"{n}=" not in example) == []
+    assert (
+        sorted(n for n in names if n not in readme and n.rsplit("_", 1)[0] + "_" not in readme)
+        == []
+    )
