@@ -46,19 +46,25 @@ def split_language(args: str, default: Language) -> tuple[str, Language]:
     return rest, value  # type: ignore[return-value]
 
 
-def help_text(router: Router) -> str:
+def help_text(router: Router, language: Language = "en") -> str:
     """The /help message: what paperbot does and every command with an example."""
-    lines = [
-        "paperbot summarizes arXiv papers in the ChatPaper format: a one-line summary, "
-        "key takeaways and an eight-point analysis, with the paper's figure.",
-        "",
-    ]
+    if language == "zh":
+        intro = "paperbot 以 ChatPaper 格式总结 arXiv 论文：一句话总结、要点、八点分析和论文配图。"
+        example = "例如"
+    else:
+        intro = (
+            "paperbot summarizes arXiv papers in the ChatPaper format: a one-line summary, "
+            "key takeaways and an eight-point analysis, with the paper's figure."
+        )
+        example = "e.g."
+    lines = [intro, ""]
     for info in router.commands():
         if info.name == "start":
             continue
-        lines.append(f"/{info.name} — {info.description_en}")
+        description = info.description_zh if language == "zh" else info.description_en
+        lines.append(f"/{info.name} — {description}")
         if info.usage:
-            lines.append(f"    e.g. {info.usage}")
+            lines.append(f"    {example} {info.usage}")
     return "\n".join(lines)
 
 
@@ -79,8 +85,9 @@ class CoreCommands:
         self.router.add(SUMMARIZE, self.summarize)
 
     async def help(self, command: Command, conversation: Conversation) -> None:
-        """Explain usage with examples."""
-        await conversation.reply(Post(text=help_text(self.router)))
+        """Explain usage with examples, in the chat's language."""
+        language = await self.chats.language(command.chat) or self.default_language
+        await conversation.reply(Post(text=help_text(self.router, language)))
 
     async def summarize(self, command: Command, conversation: Conversation) -> None:
         """Find the paper, then serve its summary from cache or write it (costs one unit)."""

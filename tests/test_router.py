@@ -68,3 +68,24 @@ def test_structured_options_become_the_same_text_arguments() -> None:
         "2408.13714 --lang zh"
     )
     assert args_from_options(SUMMARIZE, {"paper": "talking heads"}) == "talking heads"
+
+
+async def test_help_lists_every_command_with_an_example_in_the_chats_language(
+    redis_url: str, redis_client: object
+) -> None:
+    from bot.app import build_core
+    from bot.settings import Settings
+
+    core = await build_core(Settings(redis_url=redis_url, arxiv_delay_s=0))
+    try:
+        chat = Transcript()
+        await core.handle(command("/help"), chat)
+        for name in ("summarize", "ask", "subscribe", "digest", "settings", "status"):
+            assert f"/{name} — " in chat.text
+        assert "e.g. /summarize 2408.13714" in chat.text
+        await core.handle(command("/settings --lang zh"), Transcript())
+        chinese = Transcript()
+        await core.handle(command("/start"), chinese)
+        assert "以 ChatPaper 格式总结" in chinese.text and "/subscribe — 订阅" in chinese.text
+    finally:
+        await core.aclose()
