@@ -86,6 +86,7 @@ def platform_adapters(core: Core) -> list[ChatAdapter]:
                 gateway_url=settings.discord_gateway_url,
                 on_unreachable=core.on_unreachable,
                 on_migrated=core.on_migrated,
+                posts=core.post_index,
             )
         )
     return found

@@ -9,11 +9,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from fakes.discord_server import GENERAL, PAPERS, TOPIC, FakeDiscord, Message
+import redis.asyncio as aioredis
+from fakes.discord_server import (
+    BOT_ID,
+    DM,
+    GENERAL,
+    MESSAGE_CONTENT,
+    PAPERS,
+    TOPIC,
+    FakeDiscord,
+    Message,
+)
 from test_discord_render import card
 
 from adapters.discord import DiscordAdapter
-from bot.chat import ChatRef, Command, Conversation, Post
+from bot.chat import Block, ChatRef, Command, Conversation, Post
+from bot.post_index import PostIndex
 from bot.router import CommandInfo, OptionInfo, Router
 
 SUMMARIZE = CommandInfo(
@@ -29,6 +40,7 @@ COMMANDS = (
     CommandInfo("boom", "Fail", "失败"),
     CommandInfo("note", "Reply twice", "两次"),
     CommandInfo("silent", "Say nothing", "沉默"),
+    CommandInfo("ask", "Ask", "提问"),
 )
 
 
@@ -39,7 +51,7 @@ class Core:
         self.commands: list[Command] = []
         self.router = Router()
         self.delay = delay
-        handlers = (self.start, self.summarize, self.boom, self.note, self.silent)
+        handlers = (self.start, self.summarize, self.boom, self.note, self.silent, self.ask)
         for info, handler in zip(COMMANDS, handlers, strict=True):
             self.router.add(info, handler)
 
@@ -72,11 +84,27 @@ class Core:
         """Return without answering."""
         self.commands.append(command)
 
+    async def ask(self, command: Command, conversation: Conversation) -> None:
+        """A status, then an answer about the paper the question was about (like /ask's)."""
+        self.commands.append(command)
+        await conversation.status(f"Reading {command.reply_to_paper} for your question…")
+        await asyncio.sleep(self.delay)
+        sources = Block("Sources", items=("§4 Ablation, p. 6",))
+        paper = command.reply_to_paper
+        await conversation.reply(Post(text=f"About {paper}: rank 8.", blocks=(sources,),
+                                      paper_id=paper))  # fmt: skip
+
 
 @pytest.fixture
 async def dc() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         yield server
+
+
+@pytest.fixture
+def posts(redis_client: aioredis.Redis) -> PostIndex:
+    """The core's index of which paper each bot message was about (a real Redis)."""
+    return PostIndex(redis_client, "test:")
 
 
 @asynccontextmanager
@@ -309,3 +337,127 @@ async def test_stop_restores_discords_own_urls(dc: FakeDiscord) -> None:
     assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     assert before[0] == "https://discord.com/api/v10"
     assert dc.token not in repr(DiscordAdapter(dc.token, commands=()))
+
+
+async def post_card(dc: FakeDiscord, adapter: DiscordAdapter) -> int:
+    """A digest-style card in #papers; returns the id of the thread started on it."""
+    await adapter.send(ChatRef("discord", str(PAPERS)), card())
+    (posted,) = dc.visible(PAPERS)
+    thread = dc.thread_of(posted)
+    assert thread is not None
+    return thread
+
+
+async def answered(dc: FakeDiscord, said: Message) -> Message:
+    """The bot's one reply to a message (waits for it)."""
+    await dc.wait_until(lambda: bool(dc.replies_to(said)))
+    (answer,) = dc.replies_to(said)
+    return answer
+
+
+async def test_a_message_in_a_cards_thread_is_a_question_answered_there(
+    dc: FakeDiscord, posts: PostIndex
+) -> None:
+    core = Core()
+    async with running(dc, core, posts=posts) as adapter:
+        assert adapter.reads_messages and dc.identified[0]["intents"] & MESSAGE_CONTENT
+        thread = await post_card(dc, adapter)
+        said = dc.push_message(f"<@{BOT_ID}> which LoRA  rank works best?", channel_id=thread)
+        answer = await answered(dc, said)
+    (command,) = core.commands
+    assert (command.name, command.args, command.reply_to_paper) == (
+        "ask", "which LoRA rank works best?", "2408.13714v1",
+    )  # fmt: skip
+    assert command.chat == ChatRef("discord", str(PAPERS), str(thread))
+    assert (command.user_id, command.chat_type, command.user_is_admin) == ("42", "group", False)
+    assert answer.channel_id == thread and answer.author_id == BOT_ID
+    assert "About 2408.13714v1: rank 8." in answer.text and "§4 Ablation" in answer.text
+    assert answer.allowed_mentions == {"parse": [], "replied_user": True}  # pings the asker only
+    assert dc.typed_in(thread) == 1  # "paperbot is typing…" while it worked
+
+
+async def test_chatter_other_bots_and_its_own_messages_are_not_questions(
+    dc: FakeDiscord, posts: PostIndex
+) -> None:
+    core = Core()
+    async with running(dc, core, posts=posts) as adapter:
+        thread = await post_card(dc, adapter)  # its own card and analysis come back to it too
+        chatter = dc.push_message("which rank works best?", channel_id=GENERAL)
+        dc.push_message("me too", channel_id=GENERAL, reply_to=chatter.id)
+        dc.push_message("which rank works best?", channel_id=TOPIC)  # a thread of someone else
+        dc.push_message("which rank works best?", channel_id=thread, user_id=2000, bot=True)
+        dc.push_message(f"<@{BOT_ID}>", channel_id=thread)  # nothing asked
+        last = dc.push_message("and on which dataset?", channel_id=thread)
+        await answered(dc, last)
+        await asyncio.sleep(0.3)  # an answer to the bot's own answer would come now
+    assert [c.args for c in core.commands] == ["and on which dataset?"]
+    assert [m.author_id for m in dc.visible(GENERAL) + dc.visible(TOPIC)] == [42, 42, 42]
+    assert dc.typed_in(GENERAL) == dc.typed_in(TOPIC) == 0
+
+
+@pytest.mark.parametrize("where", [GENERAL, DM])
+async def test_a_reply_to_a_summarize_answer_and_then_to_that_answer_continues_the_paper(
+    dc: FakeDiscord, posts: PostIndex, where: int
+) -> None:
+    core = Core()
+    async with running(dc, core, posts=posts):
+        ix = dc.push_command("summarize", {"paper": "2408.13714"}, channel_id=where, dm=where == DM)
+        card_message, _ = await dc.await_answers(ix, 2)
+        first = dc.push_message("which rank?", channel_id=where, reply_to=card_message.id)
+        answer = await answered(dc, first)
+        second = dc.push_message("why that one?", channel_id=where, reply_to=answer.id)
+        await answered(dc, second)
+    asks = [c for c in core.commands if c.name == "ask"]
+    chat, kind = ChatRef("discord", str(where)), "private" if where == DM else "group"
+    assert [(c.args, c.reply_to_paper, c.chat, c.chat_type) for c in asks] == [
+        ("which rank?", "2408.13714v1", chat, kind),
+        ("why that one?", "2408.13714v1", chat, kind),
+    ]
+
+
+async def test_a_thread_the_gateway_never_described_is_looked_up(
+    dc: FakeDiscord, posts: PostIndex
+) -> None:
+    dc.announce_threads = False  # as for a thread archived while the bot was away
+    core = Core()
+    async with running(dc, core, posts=posts) as adapter:
+        thread = await post_card(dc, adapter)
+        await answered(dc, dc.push_message("which rank?", channel_id=thread))
+    (command,) = core.commands
+    assert command.chat == ChatRef("discord", str(PAPERS), str(thread))
+    assert [c.path for c in dc.calls_of("channel")].count(f"/channels/{thread}") == 1
+
+
+async def test_without_the_message_content_intent_slash_commands_still_work(
+    dc: FakeDiscord, posts: PostIndex
+) -> None:
+    dc.message_content_allowed = False  # the box in the developer portal is not ticked
+    core = Core()
+    async with running(dc, core, posts=posts) as adapter:
+        assert not adapter.reads_messages
+        thread = await post_card(dc, adapter)
+        dc.push_message("which rank?", channel_id=thread)  # Discord hides its text from us
+        ix = dc.push_command("start", {}, channel_id=thread)
+        await dc.await_answers(ix, 1)
+        await asyncio.sleep(0.3)
+    assert [c.name for c in core.commands] == ["start"]
+    refused, accepted = dc.identified
+    assert refused["intents"] & MESSAGE_CONTENT and not accepted["intents"] & MESSAGE_CONTENT
+
+
+async def test_a_broken_index_never_costs_the_post(dc: FakeDiscord) -> None:
+    class Broken:
+        async def remember(self, chat: ChatRef, message_ids: tuple[str, ...], paper: str) -> None:
+            raise ConnectionError("redis is down")
+
+        async def paper_of(self, chat: ChatRef, message_id: str) -> str | None:
+            raise ConnectionError("redis is down")
+
+    core = Core()
+    async with running(dc, core, posts=Broken()) as adapter:
+        thread = await post_card(dc, adapter)
+        dc.push_message("which rank?", channel_id=thread)
+        ix = dc.push_command("start", {}, channel_id=thread)
+        await dc.await_answers(ix, 1)
+        await asyncio.sleep(0.3)
+    assert dc.visible(thread) and [c.name for c in core.commands] == ["start"]

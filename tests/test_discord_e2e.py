@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes.arxiv_server import FakeArxiv
-from fakes.discord_server import GENERAL, PAPERS, FakeDiscord, Message, problems
+from fakes.discord_server import BOT_ID, GENERAL, PAPERS, FakeDiscord, Message, problems
 from fakes.gemini_server import FakeGemini
 from paperkit import gemini_responder, settings_for, talklora
 
@@ -20,6 +25,7 @@ from bot.paper_ref import parse_paper_ref
 from bot.render import paper_post
 
 TITLE = "TalkLoRA: *fast* & light_weight @everyone"
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -55,6 +61,7 @@ async def bot(
         gateway_url=dc.gateway_url,
         on_unreachable=core.chats.mark_unreachable,
         on_migrated=core.chats.migrate,
+        posts=core.post_index,
     )
     await adapter.start(core.handle)
     yield core, adapter
@@ -173,3 +180,87 @@ async def test_ten_users_get_ten_papers_in_parallel(
     assert elapsed < 6, f"answers came one by one ({elapsed:.1f}s for 10 one-second model calls)"
     for n, ix in enumerate(asked):
         assert f"Paper number {n}" in dc.answers(ix)[0].text
+
+
+def answer_or_summary(body: dict[str, Any]) -> dict[str, Any]:
+    """FakeGemini: "Rank 8." citing the first passage for a question, else a paper analysis."""
+    found = re.search(r'<passage id="(\d+)"', FakeGemini.prompt_text(body))
+    if found is None:
+        return gemini_responder(body)
+    return {"answerable": True, "answer": "Rank 8.", "citations": [int(found[1])]}
+
+
+async def test_a_message_in_a_cards_thread_is_answered_there_even_after_a_restart(
+    arxiv: FakeArxiv, gemini: FakeGemini, dc: FakeDiscord, redis_url: str, redis_client: object
+) -> None:
+    """The digest card goes out, people ask in its thread; the bot restarts; they ask again."""
+    gemini.responder = answer_or_summary
+    settings = settings_for(arxiv, redis_url, gemini, user_rate_limit=20)
+    thread = 0
+    for day in ("yesterday", "today"):
+        core = await build_core(settings)
+        adapter = DiscordAdapter(dc.token, commands=core.router.commands(), api_url=dc.api_url,
+                                 gateway_url=dc.gateway_url, posts=core.post_index)  # fmt: skip
+        await adapter.start(core.handle)
+        try:
+            if day == "yesterday":
+                meta = (await core.papers.resolve(parse_paper_ref("2408.13714"))).meta
+                summary, _ = await core.papers.summary(meta, "en")
+                await adapter.send(ChatRef("discord", str(PAPERS)), paper_post(summary, None))
+                (card,) = dc.visible(PAPERS)
+                thread = dc.thread_of(card) or 0
+                assert thread and dc.visible(thread)  # the analysis is in the thread
+                dc.push_message("which LoRA rank works best?", channel_id=GENERAL)
+                dc.push_message("which LoRA rank works best?", channel_id=thread, user_id=2000,
+                                bot=True)  # fmt: skip
+            calls = gemini.calls
+            said = dc.push_message("which LoRA rank works best?", channel_id=thread, user_id=7)
+            await dc.wait_until(lambda s=said: bool(dc.replies_to(s)), timeout=15)
+            (answer,) = dc.replies_to(said)
+            assert answer.channel_id == thread and within_limits(answer)
+            assert "Rank 8." in answer.text and re.search(r"§\d+ \w+", answer.text)  # a section
+            await asyncio.sleep(0.3)  # the bot's own answer, echoed to it, is no question
+            assert dc.replies_to(answer) == [] and gemini.calls == calls + 1
+        finally:
+            await adapter.stop()
+            await core.aclose()
+    assert [m.author_id for m in dc.visible(GENERAL)] == [42]  # chatter got no answer
+    answers = [m for m in dc.visible(thread) if m.author_id == BOT_ID and m.reference]
+    assert len(answers) == 2
+
+
+async def test_run_starts_discord_when_its_token_is_set_and_stops_on_sigterm(
+    tmp_path: Path, arxiv: FakeArxiv, dc: FakeDiscord, redis_url: str, redis_client: object
+) -> None:
+    """``paperbot run`` with DISCORD_BOT_TOKEN: slash commands and replies to its cards work."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PAPERBOT_", "GEMINI", "TELEGRAM_", "DISCORD_"))}  # fmt: skip
+    env.update(
+        REDIS_URL=redis_url,
+        DISCORD_BOT_TOKEN=dc.token,
+        PAPERBOT_DISCORD_API_URL=dc.api_url,
+        PAPERBOT_DISCORD_GATEWAY_URL=dc.gateway_url,
+        PAPERBOT_DATA_DIR=str(tmp_path / "data"),
+        PAPERBOT_ARXIV_API_URL=arxiv.api_url,
+        PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
+        PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
+        PAPERBOT_ARXIV_DELAY_SECONDS="0",
+        PAPERBOT_METRICS_PORT="0",  # no /healthz server: port 9108 may be taken here
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "run", env=env, cwd=REPO,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await dc.wait_until(lambda: bool(dc.identified), timeout=30)  # READY was sent
+        ix = dc.push_command("summarize", {"paper": "2408.13714"})
+        card, *_ = await dc.await_answers(ix, 2, timeout=30)
+        assert "TalkLoRA" in card.text
+        said = dc.push_message("which LoRA rank works best?", reply_to=card.id)
+        await dc.wait_until(lambda: bool(dc.replies_to(said)), timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, err.decode()
+    assert dc.token not in out.decode() + err.decode()  # the token is never printed
+    assert "discord" in out.decode()

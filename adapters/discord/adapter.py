@@ -21,9 +21,10 @@ from adapters.discord.commands import (
     slash_command,
     to_command,
 )
-from adapters.discord.conversation import InteractionConversation
+from adapters.discord.conversation import InteractionConversation, MessageConversation
 from adapters.discord.delivery import Delivery, Unreachable
-from bot.chat import ChatRef, Command, Conversation, Post, SentRef
+from adapters.discord.questions import Questions
+from bot.chat import ChatRef, Command, Conversation, Post, PostMemory, SentRef
 from bot.router import CommandInfo, args_from_options
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,30 @@ CONNECT_TIMEOUT = 30.0  # seconds from login to the gateway's READY
 STOP_GRACE = 10.0  # seconds running commands get to finish on stop
 
 
-def intents() -> discord.Intents:
-    """Only guild events (channels, threads, roles): no privileged intents, no message content."""
+def intents(message_content: bool = True) -> discord.Intents:
+    """Guild events (channels, threads, roles) and messages; their text when ``message_content``.
+
+    Message Content is Discord's only privileged intent we use; never members or presences.
+    """
     wanted = discord.Intents.none()
     wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = message_content
     return wanted
 
 
 class DiscordAdapter:
-    """Discord for the core: slash commands in, embeds out, next to Telegram in one event loop.
+    """Discord for the core: slash commands and questions in, embeds out, in the caller's loop.
+
+    Questions: with ``posts`` (the core's PostIndex), a person's message in the thread the bot
+    started on a paper's card, or a reply to one of its posts about a paper, is ``/ask`` about
+    that paper (its whole text is the question); the answer replies to it in the same place.
+    Everything else people write is ignored, and so is every bot. This needs the bot
+    application's **Message Content Intent**, enabled in the Discord developer portal (Bot ▸
+    Privileged Gateway Intents). Without it Discord refuses the connection (close code 4014):
+    the adapter then reconnects without the intent, logs a warning, and only slash commands
+    work (Discord hides the text of messages that do not mention the bot).
 
     ``api_url`` (e.g. ``http://127.0.0.1:8080/api/v10``) and ``gateway_url``
     (``ws://127.0.0.1:8080/gateway``) point discord.py at another server. discord.py keeps
@@ -64,6 +80,7 @@ class DiscordAdapter:
         gateway_url: str | None = None,
         on_unreachable: Unreachable | None = None,
         on_migrated: Migrated | None = None,
+        posts: PostMemory | None = None,
     ) -> None:
         self._token = token
         self._commands = tuple(commands)
@@ -71,7 +88,9 @@ class DiscordAdapter:
         self._gateway_url = gateway_url
         self._on_unreachable = on_unreachable
         self._on_migrated = on_migrated
+        self._posts = posts  # survives restarts: a question in last week's thread is answered
         self._client: discord.Client | None = None
+        self._questions: Questions | None = None
         self._delivery: Delivery | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._on_command: OnCommand | None = None
@@ -81,28 +100,56 @@ class DiscordAdapter:
     def __repr__(self) -> str:
         return f"DiscordAdapter(api_url={self._api_url!r})"  # never the token
 
+    @property
+    def reads_messages(self) -> bool:
+        """Whether questions written as messages reach the bot (Message Content intent granted)."""
+        client = self._client
+        return bool(client and client.intents.message_content and self._questions)
+
     async def start(self, on_command: OnCommand) -> None:
         """Log in, sync the slash commands, and connect to the gateway; returns once READY."""
         if self._client is not None:
             raise RuntimeError("DiscordAdapter already started")
         self._point_at_server()
-        client = discord.Client(intents=intents(), max_messages=None, chunk_guilds_at_startup=False)
-        tree = PaperTree(client)
-        self._client, self._on_command = client, on_command
-        self._delivery = Delivery(client, self._on_unreachable)
+        self._on_command = on_command
         try:
-            await tree.set_translator(Descriptions())
-            for info in self._commands:
-                command = slash_command(info, self._invoke)
-                if command is not None:
-                    tree.add_command(command)
-            await client.login(self._token)
-            await self._sync(tree)
-            await self._connect(client)
+            try:
+                await self._open(message_content=True, sync=True)
+            except discord.PrivilegedIntentsRequired:
+                log.warning(
+                    "discord: the Message Content Intent is not enabled for this bot in the "
+                    "Discord developer portal; only slash commands will work"
+                )
+                await self._close()
+                await self._open(message_content=False, sync=False)
         except BaseException:
             await self.stop()
             raise
-        log.info("discord: running as %s", client.user)
+        log.info("discord: running as %s", self._client.user if self._client else None)
+
+    async def _open(self, *, message_content: bool, sync: bool) -> None:
+        """Build the client and its command tree, log in, sync, and connect."""
+        client = discord.Client(
+            intents=intents(message_content), max_messages=None, chunk_guilds_at_startup=False
+        )
+        tree = PaperTree(client)
+        self._client = client
+        self._delivery = Delivery(client, self._on_unreachable, self._posts)
+        self._questions = Questions(client, self._posts) if self._posts is not None else None
+
+        async def on_message(message: discord.Message) -> None:
+            await self._on_message(message)
+
+        client.event(on_message)
+        await tree.set_translator(Descriptions())
+        for info in self._commands:
+            command = slash_command(info, self._invoke)
+            if command is not None:
+                tree.add_command(command)
+        await client.login(self._token)
+        if sync:
+            await self._sync(tree)
+        await self._connect(client)
 
     async def _sync(self, tree: PaperTree) -> None:
         """Publish the slash commands; a failure is only logged (the old ones stay)."""
@@ -134,7 +181,13 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Let running commands finish (briefly), close the gateway and the HTTP session."""
+        await self._close()
+        self._restore_server()
+
+    async def _close(self) -> None:
+        """Close the client and its gateway task (running commands get STOP_GRACE)."""
         client, self._client = self._client, None
+        self._questions = None
         if client is not None:
             running = {task for task in self._running if not task.done()}
             if running:
@@ -148,7 +201,6 @@ class DiscordAdapter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(gateway, timeout=5)
         self._delivery = None
-        self._restore_server()
 
     async def _invoke(
         self, interaction: discord.Interaction, info: CommandInfo, values: dict[str, str]
@@ -170,14 +222,37 @@ class DiscordAdapter:
             return
         on_command = self._on_command
         command = to_command(interaction, info.name, args_from_options(info, values))
-        conversation = InteractionConversation(interaction, command.chat)
+        conversation = InteractionConversation(interaction, command.chat, self._posts)
+        await self._run(command, conversation, on_command)
+
+    async def _on_message(self, message: discord.Message) -> None:
+        """A message: a question about a paper goes to the core as /ask; the rest is ignored."""
+        questions, on_command = self._questions, self._on_command
+        if questions is None or on_command is None or self._client is None:
+            return
+        try:
+            command = await questions.command_for(message)
+        except Exception:
+            log.exception("discord: a message could not be read")
+            return
+        if command is not None:
+            conversation = MessageConversation(message, command.chat, self._posts)
+            await self._run(command, conversation, on_command)
+
+    async def _run(
+        self,
+        command: Command,
+        conversation: InteractionConversation | MessageConversation,
+        on_command: OnCommand,
+    ) -> None:
+        """Hand one command to the core; ``stop`` lets it finish (briefly)."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
             await on_command(command, conversation)
         except Exception:
-            log.exception("discord: /%s failed", info.name)
+            log.exception("discord: /%s failed", command.name)
         finally:
             await conversation.close()
             if task is not None:

@@ -1,18 +1,24 @@
-"""The Conversation a handler gets for one slash command: the deferred response, then follow-ups."""
+"""The Conversations handlers get: a slash command's deferred response, or a reply to a message."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
+import aiohttp
 import discord
 
 from adapters.discord.delivery import NO_MENTIONS, edit_kwargs, send_kwargs
+from adapters.discord.memory import remember
 from adapters.discord.render import CONTENT_LIMIT, render
 from adapters.discord.text import clip
-from bot.chat import ChatRef, Post, SentRef
+from bot.chat import ChatRef, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
+
+TYPING_EVERY = 8.0  # seconds; Discord shows "is typing…" for 10 s or until the bot's message
+ASKER_ONLY = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 
 
 class InteractionConversation:
@@ -23,11 +29,15 @@ class InteractionConversation:
     A status line shown after a reply is a follow-up of its own, deleted by the next reply.
     ``close`` deletes a response the handler never filled, so no "thinking…" is left behind.
     Status problems are logged, never raised: they must not cost the user the answer.
+    Posts about a paper are noted in ``posts``, so a reply to them is a question about it.
     """
 
-    def __init__(self, interaction: discord.Interaction, chat: ChatRef) -> None:
+    def __init__(
+        self, interaction: discord.Interaction, chat: ChatRef, posts: PostMemory | None = None
+    ) -> None:
         self._interaction = interaction
         self._chat = chat
+        self._posts = posts
         self._original_free = True  # the deferred response still shows "thinking…" or a status
         self._status: discord.WebhookMessage | None = None
         self._status_text = ""
@@ -75,6 +85,7 @@ class InteractionConversation:
                     ids.append(str(message.id))
             finally:
                 await self._clear_status()
+                await remember(self._posts, self._chat, ids, post.paper_id)
         return SentRef(self._chat, tuple(ids))
 
     async def close(self) -> None:
@@ -97,3 +108,75 @@ class InteractionConversation:
             await status.delete()
         except discord.HTTPException as exc:
             log.info("discord: status line not deleted: %s", exc)
+
+
+class MessageConversation:
+    """Answers a message where it was written (its thread or channel), as a Discord reply.
+
+    ``status`` shows "paperbot is typing…", renewed until the reply, instead of a line of text:
+    in a thread where people talk, progress messages would be noise. The first message of each
+    reply answers the user's message and pings only them; the rest follow it. Answers about a
+    paper are noted in ``posts``. A channel the bot may no longer write to is logged, not raised.
+    """
+
+    def __init__(
+        self, message: discord.Message, chat: ChatRef, posts: PostMemory | None = None
+    ) -> None:
+        self._message = message
+        self._chat = chat
+        self._posts = posts
+        self._typing: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def status(self, text: str) -> None:
+        """Show the typing indicator (the text itself is not shown)."""
+        if self._typing is not None and not self._typing.done():
+            return
+        if await self._type():
+            self._typing = asyncio.create_task(self._keep_typing(), name="discord-typing")
+
+    async def _type(self) -> bool:
+        try:
+            await self._message.channel.typing()
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            log.info("discord: typing not shown: %s", exc)
+            return False
+        return True
+
+    async def _keep_typing(self) -> None:
+        while True:
+            await asyncio.sleep(TYPING_EVERY)
+            if not await self._type():
+                return
+
+    async def reply(self, post: Post) -> SentRef:
+        """Send a post into the message's channel, its first message replying to the user's."""
+        guild = self._message.guild
+        rendered = render(post, guild.filesize_limit) if guild is not None else render(post)
+        ids: list[str] = []
+        async with self._lock:
+            await self._stop_typing()
+            try:
+                for piece in rendered.card + rendered.folded:
+                    kwargs = send_kwargs(piece)
+                    if not ids:
+                        kwargs["reference"] = self._message.to_reference(fail_if_not_exists=False)
+                        kwargs["allowed_mentions"] = ASKER_ONLY
+                    sent = await self._message.channel.send(**kwargs)
+                    ids.append(str(sent.id))
+            except (discord.Forbidden, discord.NotFound) as exc:
+                log.warning("discord: answer in %s not delivered: %s", self._chat.key(), exc)
+            finally:
+                await remember(self._posts, self._chat, ids, post.paper_id)
+        return SentRef(self._chat, tuple(ids))
+
+    async def close(self) -> None:
+        """Stop the typing indicator."""
+        await self._stop_typing()
+
+    async def _stop_typing(self) -> None:
+        typing, self._typing = self._typing, None
+        if typing is not None:
+            typing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await typing

@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 import discord
 
+from adapters.discord.memory import remember
 from adapters.discord.render import Piece, Rendered, render
-from bot.chat import ChatRef, Link, Post, SentRef
+from bot.chat import ChatRef, Link, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,22 @@ def reason(exc: discord.HTTPException) -> str:
 
 
 class Delivery:
-    """Sends posts to channels by id; a channel the bot lost is reported, never raised."""
+    """Sends posts to channels by id; a channel the bot lost is reported, never raised.
 
-    def __init__(self, client: discord.Client, on_unreachable: Unreachable | None = None) -> None:
+    The ids of a post about a paper (card, analysis, and the thread started on the card) are
+    noted in ``posts`` (see ``adapters.discord.memory``): a message in that thread, or a reply
+    to any of them, is a question about the paper.
+    """
+
+    def __init__(
+        self,
+        client: discord.Client,
+        on_unreachable: Unreachable | None = None,
+        posts: PostMemory | None = None,
+    ) -> None:
         self.client = client
         self._on_unreachable = on_unreachable
+        self._posts = posts
 
     async def post(self, chat: ChatRef, post: Post) -> SentRef:
         """Send the card where ``chat`` points; the analysis goes in a thread on it when possible.
@@ -92,9 +104,10 @@ class Delivery:
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._unreachable(chat, reason(exc))
             return SentRef(chat)
-        if rendered.folded:
-            await self._fold(channel, sent[0] if sent else None, rendered)
-        return SentRef(chat, tuple(str(message.id) for message in sent))
+        ids = [str(message.id) for message in sent]
+        more = await self._fold(channel, sent[0] if sent else None, rendered)
+        await remember(self._posts, chat, ids + more, post.paper_id)
+        return SentRef(chat, tuple(ids))
 
     async def _channel(self, chat: ChatRef) -> Channel:
         """The channel (or thread) from the gateway's cache, else from the API."""
@@ -109,28 +122,37 @@ class Delivery:
 
     async def _fold(
         self, channel: Channel, card: discord.Message | None, rendered: Rendered
-    ) -> None:
-        """The analysis in a thread started on the card; in the channel if that cannot be."""
+    ) -> list[str]:
+        """The analysis in a thread started on the card; in the channel if that cannot be.
+
+        Returns the ids of the thread (when it was started) and of the analysis messages.
+        """
+        if not rendered.folded:
+            return []
+        ids: list[str] = []
         target: Channel = channel
         if card is not None and isinstance(channel, discord.TextChannel):
             try:
                 target = await card.create_thread(
                     name=rendered.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
                 )
+                ids.append(str(target.id))
             except discord.HTTPException as exc:
                 log.info("discord: no thread in %s (%s); analysis goes inline", channel.id, exc)
         pending = list(rendered.folded)
         while pending:
             try:
-                await target.send(**send_kwargs(pending[0]))
+                message = await target.send(**send_kwargs(pending[0]))
             except (discord.Forbidden, discord.NotFound) as exc:
                 if target is channel:
                     log.warning("discord: analysis not delivered: %s", reason(exc))
-                    return
+                    return ids
                 log.info("discord: thread gone (%s); analysis goes inline", reason(exc))
                 target = channel
                 continue
+            ids.append(str(message.id))
             pending.pop(0)
+        return ids
 
     async def _unreachable(self, chat: ChatRef, why: str) -> None:
         log.info("discord: chat %s is unreachable: %s", chat.key(), why)

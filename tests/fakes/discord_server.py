@@ -11,12 +11,20 @@ Usage::
         dc.original(ix).history                           # status lines it showed before
         dc.forbid(OTHER)                                  # every call about OTHER answers 403
         dc.fail_next("message", 429, retry_after=0.3)     # with a Via header: discord.py waits
+        said = dc.push_message("which rank?", channel_id=thread)   # a user writes in a thread
+        dc.replies_to(said)                               # the bot's messages replying to it
 
-One guild (GUILD) with #papers (PAPERS), #general (GENERAL) and a thread (TOPIC) under #papers;
-users are members, with a Moderators role (Manage Channels) when ``admin=True``, or write from a
-DM (``dm=True``). The fake checks what Discord checks where tests care: content and embed
-limits, non-empty messages, known channels; a deferred interaction's first follow-up replaces
-its "thinking" message, as on Discord.
+One guild (GUILD) with #papers (PAPERS), #general (GENERAL) and a thread (TOPIC) under #papers,
+and a DM channel (DM); users are members, with a Moderators role (Manage Channels) when
+``admin=True``, or write from a DM (``dm=True``). The fake checks what Discord checks where tests
+care: content and embed limits, non-empty messages, known channels, replies to messages that
+exist; a deferred interaction's first follow-up replaces its "thinking" message, as on Discord.
+Like Discord, the gateway sends MESSAGE_CREATE (the bot's own messages included) only to
+connections that asked for message intents, blanks the text of other users' messages for
+connections without the Message Content intent (unless the message is a DM, mentions the bot or
+replies to it), refuses that intent with close code 4014 when ``message_content_allowed`` is
+False, and announces threads (THREAD_CREATE, and in GUILD_CREATE) unless ``announce_threads``
+is False (as for an archived thread).
 """
 
 from __future__ import annotations
@@ -32,8 +40,9 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-GUILD, PAPERS, GENERAL, TOPIC = 7000, 7001, 7002, 7003
+GUILD, PAPERS, GENERAL, TOPIC, DM = 7000, 7001, 7002, 7003, 7004
 BOT_ID = 1000  # also the application id
+GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 9, 1 << 12, 1 << 15  # gateway intents
 MODERATORS = 7100
 LOADING, EPHEMERAL = 128, 64
 BASE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
@@ -48,6 +57,7 @@ ROUTES = [
     ("GET", r"/channels/(?P<channel>\d+)", "channel"),
     ("POST", r"/channels/(?P<channel>\d+)/messages", "message"),
     ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", "thread"),
+    ("POST", r"/channels/(?P<channel>\d+)/typing", "typing"),
     ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[\w-]+)/callback", "callback"),
     ("POST", _WEBHOOK, "followup"),
     ("PATCH", _WEBHOOK + r"/messages/(?P<message>@original|\d+)", "edit"),
@@ -68,6 +78,9 @@ class Message:
     allowed_mentions: dict[str, Any] | None = None
     flags: int = 0
     interaction: str | None = None  # the token of the interaction it answers
+    author_id: int = BOT_ID
+    author_bot: bool = True
+    reference: int | None = None  # the id of the message it replies to
     deleted: bool = False
     history: list[str] = field(default_factory=list)
 
@@ -139,11 +152,13 @@ class FakeDiscord:
         self.interactions: dict[str, Interaction] = {}
         self.identified: list[dict[str, Any]] = []
         self.threads_vanish = False  # new threads are deleted at once (posting there is a 404)
+        self.announce_threads = True  # False: the gateway never tells the bot about new threads
+        self.message_content_allowed = True  # False: the portal's Message Content Intent is off
         self._channels: dict[int, dict[str, Any]] = {}
         self._forbidden: set[int] = set()
         self._failures: list[_Failure] = []
         self._ids = itertools.count(1_300_000_000_000_000_000)
-        self._sockets: list[web.WebSocketResponse] = []
+        self._sockets: dict[web.WebSocketResponse, int] = {}  # socket -> identified intents
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -152,6 +167,8 @@ class FakeDiscord:
             self.add_channel(channel_id, name)
         self._channels[TOPIC] = self._thread_payload(TOPIC, PAPERS, "questions")
         self.threads[TOPIC] = PAPERS
+        self._channels[DM] = {"id": str(DM), "type": 1, "last_message_id": None,
+                              "recipients": [_person(42)]}  # fmt: skip
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Self:
@@ -218,8 +235,7 @@ class FakeDiscord:
         dm: bool = False,
     ) -> Interaction:
         """Send INTERACTION_CREATE for a slash command, as a user in the guild or in a DM."""
-        user = {"id": str(user_id), "username": f"user{user_id}", "discriminator": "0",
-                "global_name": None, "avatar": None}  # fmt: skip
+        user = _person(user_id)
         ix = Interaction(next(self._ids), f"tok{next(self._ids)}", channel_id)
         data: dict[str, Any] = {
             "id": str(ix.id), "application_id": str(BOT_ID), "type": 2, "token": ix.token,
@@ -243,6 +259,37 @@ class FakeDiscord:
         self.interactions[ix.token] = ix
         self._dispatch("INTERACTION_CREATE", data)
         return ix
+
+    def push_message(
+        self,
+        text: str,
+        *,
+        channel_id: int = PAPERS,
+        user_id: int = 42,
+        reply_to: int | None = None,
+        bot: bool = False,
+    ) -> Message:
+        """Send MESSAGE_CREATE for a message a user (or another bot) wrote, maybe as a reply.
+
+        A DM when ``channel_id`` is DM, else a guild channel or thread. Returns the stored
+        message (``dc.visible`` shows it too).
+        """
+        assert channel_id in self._channels, f"unknown channel {channel_id}"
+        message = Message(next(self._ids), channel_id, text, author_id=user_id, author_bot=bot)
+        message.reference = reply_to
+        self.messages[message.id] = message
+        self._announce(message)
+        return message
+
+    def replies_to(self, message: Message) -> list[Message]:
+        """The visible messages that reply to ``message``."""
+        return [m for m in self.messages.values() if m.reference == message.id and m.visible]
+
+    def typed_in(self, channel_id: int) -> int:
+        """How many times the bot showed "paperbot is typing…" in a channel."""
+        return len(
+            [c for c in self.calls_of("typing") if c.path == f"/channels/{channel_id}/typing"]
+        )
 
     def original(self, ix: Interaction) -> Message:
         """The interaction's response message (the "thinking" one, edited later)."""
@@ -284,7 +331,7 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._sockets.append(ws)
+        self._sockets[ws] = 0
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -294,14 +341,49 @@ class FakeDiscord:
                 await ws.send_json({"op": 11})
             elif payload["op"] == 2:
                 self.identified.append(payload["d"])
+                intents = int(payload["d"].get("intents", 0))
+                if intents & MESSAGE_CONTENT and not self.message_content_allowed:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
+                self._sockets[ws] = intents
                 await self._event(ws, "READY", self._ready())
                 await self._event(ws, "GUILD_CREATE", self._guild())
-        self._sockets.remove(ws)
+                async with self._changed:
+                    self._changed.notify_all()  # ``wait_until`` may wait for a connection
+        self._sockets.pop(ws, None)
         return ws
 
-    def _dispatch(self, event: str, data: dict[str, Any]) -> None:
-        for ws in self._sockets:
-            asyncio.get_running_loop().create_task(self._event(ws, event, data))
+    def _dispatch(self, event: str, data: dict[str, Any], wanted: int = 0) -> None:
+        for ws, intents in list(self._sockets.items()):
+            if intents & wanted == wanted:
+                asyncio.get_running_loop().create_task(self._event(ws, event, data))
+
+    def _announce(self, message: Message) -> None:
+        """MESSAGE_CREATE for a new message, to connections with the message intents."""
+        channel = self._channels[message.channel_id]
+        data = self._payload(message)
+        dm = channel["type"] == 1
+        if message.reference is not None:
+            data["message_reference"] = {"type": 0, "message_id": str(message.reference),
+                                         "channel_id": str(message.channel_id)}  # fmt: skip
+            data["type"] = 19
+            replied = self.messages.get(message.reference)
+            data["referenced_message"] = self._payload(replied) if replied else None
+            if replied and replied.author_id == BOT_ID:  # a reply pings its author by default
+                data["mentions"] = [self._user()]
+        if not dm:
+            data["guild_id"] = str(GUILD)
+            data["member"] = {"roles": [], "flags": 0, "deaf": False, "mute": False,
+                                  "joined_at": "2024-01-01T00:00:00+00:00"}  # fmt: skip
+        for ws, intents in list(self._sockets.items()):
+            if not intents & (DIRECT_MESSAGES if dm else GUILD_MESSAGES):
+                continue
+            seen = data
+            mentioned = f"<@{BOT_ID}>" in message.content or data.get("mentions")
+            hidden = not (dm or mentioned or message.author_id == BOT_ID)
+            if hidden and not intents & MESSAGE_CONTENT:
+                seen = dict(data, content="", embeds=[], attachments=[], components=[])
+            asyncio.get_running_loop().create_task(self._event(ws, "MESSAGE_CREATE", seen))
 
     async def _event(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
@@ -321,9 +403,12 @@ class FakeDiscord:
         me = {"user": self._user(), "roles": [], "flags": 0, "deaf": False, "mute": False,
               "joined_at": "2024-01-01T00:00:00+00:00"}  # fmt: skip
         texts = [c for c in self._channels.values() if c["type"] == 0]
+        threads = [c for c in self._channels.values() if c["type"] == 11]
+        if not self.announce_threads:
+            threads = [self._channels[TOPIC]]
         return {"id": str(GUILD), "name": "Papers Lab", "unavailable": False, "member_count": 3,
                 "owner_id": "1", "roles": [everyone, mods], "channels": texts, "members": [me],
-                "threads": [self._channels[TOPIC]], "joined_at": "2024-01-01T00:00:00+00:00",
+                "threads": threads, "joined_at": "2024-01-01T00:00:00+00:00",
                 "large": False, "features": [], "emojis": [], "stickers": []}  # fmt: skip
 
     # ------------------------------------------------------------------ REST
@@ -390,8 +475,21 @@ class FakeDiscord:
         problem = self._apply(message, body, files)
         if problem:
             return problem
+        reference = body.get("message_reference")
+        if reference:
+            replied = self.messages.get(int(reference["message_id"]))
+            if replied is not None and replied.channel_id == channel_id and not replied.deleted:
+                message.reference = replied.id
+            elif reference.get("fail_if_not_exists", True):
+                return _error(400, 50035, "Invalid Form Body: message_reference: Unknown message")
         self.messages[message.id] = message
+        self._announce(message)  # Discord echoes the bot's own messages to it
         return _json(self._payload(message))
+
+    def _do_typing(self, params: dict[str, Any], _b: Any, _f: Any) -> web.Response:
+        if params["channel"] not in self._channels:
+            return _error(404, 10003, "Unknown Channel")
+        return web.Response(status=204)
 
     def _do_thread(self, params: dict[str, Any], body: Any, _f: Any) -> web.Response:
         message = self.messages.get(params["message"])
@@ -403,6 +501,8 @@ class FakeDiscord:
         thread = self._thread_payload(message.id, message.channel_id, body["name"])
         if not self.threads_vanish:
             self._channels[message.id] = thread
+            if self.announce_threads:
+                self._dispatch("THREAD_CREATE", dict(thread, newly_created=True))
         return _json(thread)
 
     def _do_callback(self, params: dict[str, Any], body: Any, files: Any) -> web.Response:
@@ -506,7 +606,9 @@ class FakeDiscord:
         return {
             "id": str(message.id), "channel_id": str(message.channel_id), "type": 0,
             "content": message.content, "embeds": message.embeds, "attachments": attachments,
-            "components": message.components, "author": self._user(), "flags": message.flags,
+            "components": message.components, "flags": message.flags,
+            "author": self._user() if message.author_id == BOT_ID else
+            _person(message.author_id, message.author_bot),
             "timestamp": "2024-08-27T00:00:00+00:00", "edited_timestamp": None,
             "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
             "mention_everyone": False,
@@ -568,6 +670,12 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
         elif part.filename:
             files[part.filename] = bytes(data)
     return body, files
+
+
+def _person(user_id: int, bot: bool = False) -> dict[str, Any]:
+    """A user object for someone other than the bot."""
+    return {"id": str(user_id), "username": f"user{user_id}", "discriminator": "0",
+            "global_name": None, "avatar": None, "bot": bot}  # fmt: skip
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
