@@ -19,7 +19,7 @@ from bot.models import Language, PaperMeta
 from bot.papers import VERSION_TTL, PaperService
 from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
 from bot.rate_gate import RateGate
-from bot.retrieval import FORMAT, BM25Index
+from bot.retrieval import FORMAT, BM25Index, terms
 from bot.textstats import split_sentences
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,17 @@ def _budget(chunks: list[Chunk], limit: int = PASSAGE_BUDGET) -> list[Chunk]:
 
 
 def extractive_answer(question: str, chunks: list[Chunk]) -> tuple[str, list[Chunk]]:
-    """Without a model: the sentences of the best passages that share most words with it."""
-    wanted = set(normalize_question(question).split())
+    """Without a model: the sentences of the best passages sharing most content words with it.
+
+    Returns ("", []) when no sentence shares a content word: the paper does not say.
+    """
+    wanted = set(terms(question, question=True))
     scored: list[tuple[int, int, str, Chunk]] = []
     for rank, chunk in enumerate(chunks[:3]):
         for sentence in split_sentences(chunk.text):
-            overlap = len(wanted & set(normalize_question(sentence).split()))
-            scored.append((overlap, -rank, sentence, chunk))
+            overlap = len(wanted & set(terms(sentence)))
+            if overlap:
+                scored.append((overlap, -rank, sentence, chunk))
     best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:2]
     used = list(dict.fromkeys(s[3] for s in best))
     return " ".join(f"“{s[2]}” ({cite(s[3])})" for s in best), used
@@ -146,21 +150,22 @@ class QAService:
         query = " ".join([t.question for t in history[-1:]] + [question])
         found = [(c, s) for c, s in index.search(query, TOP_K) if s >= MIN_SCORE]
         chunks = _budget([c for c, _ in found])
-        if not chunks:
-            answer = self._not_found(meta, question, language)
-        elif self.llm is None:
-            text, used = extractive_answer(question, chunks)
-            answer = Answer(
-                paper=meta.id.versioned,
-                question=question,
-                text=text,
-                citations=[cite(c) for c in used],
-                answerable=True,
-                model_label="extractive (no LLM configured)",
-                extractive=True,
-            )
-        else:
+        if self.llm is not None and chunks:
             answer = await self._from_model(meta, question, language, history, chunks)
+        else:
+            text, used = extractive_answer(question, chunks) if chunks else ("", [])
+            if not used:
+                answer = self._not_found(meta, question, language)
+            else:
+                answer = Answer(
+                    paper=meta.id.versioned,
+                    question=question,
+                    text=text,
+                    citations=[cite(c) for c in used],
+                    answerable=True,
+                    model_label="extractive (no LLM configured)",
+                    extractive=True,
+                )
         if not history:
             key = self._answer_key(meta, question, language)
             await self.cache.set_model(key, answer, VERSION_TTL)

@@ -160,7 +160,8 @@ class SubscriptionCommands:
             f"Every announcement day at {sub.at} {sub.zone}, in {sub.language}, "
             f"at most {sub.max_papers} papers ({sub.detail}).",
             f"The latest announcement ({found.announced or 'n/a'}) would have brought "
-            f"{len(found.papers)} papers" + (":" if preview else "."),
+            f"{len(found.papers)} paper{'' if len(found.papers) == 1 else 's'}"
+            + (":" if preview else "."),
             *preview,
         ]
         if args.hint:

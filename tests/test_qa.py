@@ -186,3 +186,15 @@ def test_answers_are_json_the_schema_accepts() -> None:
 
     body = {"answerable": True, "answer": "x", "citations": [1]}
     assert ModelAnswer.model_validate_json(json.dumps(body)).citations == [1]
+
+
+async def test_without_a_model_an_unrelated_question_is_not_answered_with_noise(
+    arxiv: FakeArxiv, redis_url: str, redis_client: object
+) -> None:
+    core = await build_core(settings_for(arxiv, redis_url))
+    try:
+        chat = Transcript()
+        await core.handle(command("/ask 2408.13714 what GPU did they use for training?"), chat)
+        assert "does not seem to say" in chat.text and "“" not in chat.text
+    finally:
+        await core.aclose()
