@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import math
 import signal
@@ -150,6 +152,31 @@ class SlowResponder:
         with self._lock:
             self.output_chars.append(len(out if isinstance(out, str) else json.dumps(out)))
         return out
+
+
+class LagProbe:
+    """Watches the event loop: how much later than asked a 50 ms sleep wakes up, at worst."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(0.05)
+            self.worst = max(self.worst, time.perf_counter() - started - 0.05)
+
+    def start(self) -> None:
+        """Start watching."""
+        self._task = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 def percentile(samples: Sequence[float], q: float) -> float:

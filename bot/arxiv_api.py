@@ -15,6 +15,7 @@ from bot.pacer import RETRYABLE_STATUS, Pacer, RetryableError
 from bot.paper_ref import parse_id
 
 UNREACHABLE = "arXiv did not answer; please try again in a few minutes."
+PAGE_SIZE = 100  # one request answers a whole batch of ids
 
 
 class _TimeoutSession(requests.Session):
@@ -59,7 +60,8 @@ class ArxivAPI:
     """Looks papers up by id and searches arXiv, one paced request at a time."""
 
     def __init__(self, api_url: str, pacer: Pacer, timeout_s: float = 30.0) -> None:
-        self._client = arxiv.Client(page_size=10, delay_seconds=0.0, num_retries=0)
+        # Pages of one search are spaced by the client itself; searches by the shared pacer.
+        self._client = arxiv.Client(page_size=PAGE_SIZE, delay_seconds=pacer.delay_s, num_retries=0)
         self._client.query_url_format = api_url + "?{}"
         self._client._session = _TimeoutSession(timeout_s)
         self._pacer = pacer

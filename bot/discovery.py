@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from bot.topic_query import Query, parse_query
 
 log = logging.getLogger(__name__)
 
+META_TTL = 30 * 86_400
 FEED_TTL = 20 * 60  # feeds are rebuilt once a day; every subscription shares a fetch
 API_LIMIT = 200
 
@@ -49,6 +51,7 @@ class Discovery:
         self.api = api
         self.cache = cache
         self.rss_url = rss_url
+        self._lookups = asyncio.Lock()  # subscriptions share one lookup of a feed's papers
 
     async def _feed(self, category: str, now: datetime) -> _Feed:
         async def fetch() -> _Feed:
@@ -96,7 +99,7 @@ class Discovery:
             text.update(feed.text)
         if query is not None:
             ids = {b: v for b, v in ids.items() if _matches(query, text.get(v, ""))}
-        papers = await self.api.lookup_many([_paper_id(v) for v in ids.values()])
+        papers = await self._metas([_paper_id(v) for v in ids.values()])
         if query is not None:
             papers = [p for p in papers if query.matches(p.title, p.abstract)]
             papers.sort(key=lambda p: -query.score(p.title, p.abstract))
@@ -104,6 +107,21 @@ class Discovery:
             order = {v: i for i, v in enumerate(ids.values())}
             papers.sort(key=lambda p: order.get(str(p.id), len(order)))
         return Found(papers, published, no_announcements=not ids and not text)
+
+    async def _metas(self, papers: list[PaperId]) -> list[PaperMeta]:
+        """Metadata of feed papers: from the cache where any subscription already fetched it."""
+        async with self._lookups:
+            keys = [self.cache.key("meta", str(p)) for p in papers]
+            found: dict[str, PaperMeta] = {}
+            for paper, key in zip(papers, keys, strict=True):
+                cached = await self.cache.get_model(key, PaperMeta)
+                if cached is not None:
+                    found[str(paper)] = cached
+            missing = [p for p in papers if str(p) not in found]
+            for meta in await self.api.lookup_many(missing) if missing else []:
+                found[str(meta.id)] = meta
+                await self.cache.set_model(self.cache.key("meta", str(meta.id)), meta, META_TTL)
+        return [found[str(p)] for p in papers if str(p) in found]
 
     async def _search(
         self, query: Query | None, now: datetime, categories: tuple[str, ...] = ()

@@ -317,3 +317,18 @@ async def test_status_tells_admins_the_next_digest_and_the_last_result(
     refused = Transcript()
     await core.handle(command("/status", chat=chat("g"), chat_type="group"), refused)
     assert "Only the chat's admins" in refused.text
+
+
+async def test_many_chats_on_one_feed_cost_one_metadata_lookup(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    for name in ("a", "b", "c", "d"):
+        await subscribe(core, name, "cs.CV --at 08:00 --tz UTC")
+    publish(arxiv, MONDAY)
+    clock = core.scheduler.clock
+    assert isinstance(clock, Clock)
+    clock.now = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
+    lookups = arxiv.hits("/api/query")
+    await core.scheduler.tick()
+    assert arxiv.hits("/api/query") - lookups == 1
+    assert all(len(adapter_of(core).papers(n)) == 2 for n in ("a", "b", "c", "d"))

@@ -69,8 +69,8 @@ def _entry(p: FakePaper) -> str:
     )
 
 
-def atom_feed(papers: list[FakePaper]) -> str:
-    """An arXiv API answer listing ``papers``."""
+def atom_feed(papers: list[FakePaper], total: int | None = None) -> str:
+    """An arXiv API answer listing ``papers`` (one page of ``total`` results)."""
     return (
         "<?xml version='1.0' encoding='UTF-8'?>"
         '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
@@ -78,7 +78,8 @@ def atom_feed(papers: list[FakePaper]) -> str:
         "<id>https://arxiv.org/api/fake</id><title>arXiv Query</title>"
         "<updated>2024-08-27T00:00:00Z</updated>"
         f"<opensearch:itemsPerPage>{len(papers)}</opensearch:itemsPerPage>"
-        f"<opensearch:totalResults>{len(papers)}</opensearch:totalResults>"
+        f"<opensearch:totalResults>{len(papers) if total is None else total}"
+        "</opensearch:totalResults>"
         "<opensearch:startIndex>0</opensearch:startIndex>"
         + "".join(_entry(p) for p in papers)
         + "</feed>"
@@ -189,7 +190,7 @@ class FakeArxiv(ScriptedServer):
                     found.append(latest)
         limit = int(query.get("max_results", ["100"])[0])
         start = int(query.get("start", ["0"])[0])
-        body = atom_feed(found[start : start + limit])
+        body = atom_feed(found[start : start + limit], total=len(found))
         return Reply(200, body.encode(), {"Content-Type": "application/atom+xml; charset=utf-8"})
 
     def _document(self, prefix: str, ref: str) -> Reply:
