@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio as aioredis
+from fakes.gemini_server import FakeGemini
+from paperkit import gemini_responder
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -86,3 +88,10 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip("../shared/fixtures is not present")
     return SHARED_FIXTURES
+
+
+@pytest.fixture
+def gemini() -> Iterator[FakeGemini]:
+    """A local Gemini that answers every summary request with a valid analysis."""
+    with FakeGemini(responder=gemini_responder) as server:
+        yield server

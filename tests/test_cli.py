@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fakes.arxiv_server import FakeArxiv
 from fakes.gemini_server import FakeGemini
-from paperkit import env_for, gemini_responder, settings_for, talklora
+from paperkit import env_for, settings_for, talklora
 
 from adapters.cli import main
 
@@ -22,12 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
         server.add(talklora())
-        yield server
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
         yield server
 
 

@@ -10,7 +10,7 @@ import pytest
 from chatkit import RecordingAdapter, Transcript, command
 from fakes.arxiv_server import FakeArxiv, FakePaper
 from fakes.gemini_server import FakeGemini
-from paperkit import gemini_responder, settings_for, talklora
+from paperkit import settings_for, talklora
 
 from bot.app import Core, build_core
 from bot.chat import ChatRef
@@ -66,12 +66,6 @@ def arxiv() -> Iterator[FakeArxiv]:
             for paper in papers_of(day).values():
                 server.add(paper)
         publish(server, MONDAY - timedelta(days=1))
-        yield server
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
         yield server
 
 

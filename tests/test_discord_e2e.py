@@ -38,12 +38,6 @@ def arxiv() -> Iterator[FakeArxiv]:
 
 
 @pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
-        yield server
-
-
-@pytest.fixture
 async def dc() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         yield server

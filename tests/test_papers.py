@@ -9,7 +9,7 @@ import pytest
 from fakes.arxiv_server import FakeArxiv
 from fakes.gemini_server import FakeGemini
 from fakes.httpfake import Reply
-from paperkit import gemini_responder, settings_for, talklora
+from paperkit import settings_for, talklora
 
 from bot.app import Core, build_core
 from bot.errors import DocumentError, LLMError, PaperNotFound, SourceUnavailable
@@ -20,12 +20,6 @@ from bot.models import PaperId
 def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
         server.add(talklora())
-        yield server
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
         yield server
 
 

@@ -30,12 +30,6 @@ def arxiv() -> Iterator[FakeArxiv]:
 
 
 @pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
-        yield server
-
-
-@pytest.fixture
 def tg() -> Iterator[FakeTelegram]:
     with FakeTelegram() as server:
         yield server
