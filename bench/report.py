@@ -1,0 +1,195 @@
+"""Run the benchmarks and write their key figures as a table into README.md.
+
+Usage::
+
+    .venv/bin/python bench/report.py [--chats 60] [--dry-run]
+
+Runs bench/summarize.py and bench/digest.py in their own processes (their stdout is parsed),
+and bench/cost.py and bench/memory.py through their functions; the table goes between
+``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added under a "Benchmarks"
+heading at the end when absent). The entry point is ``report()``, not ``main()``, so that
+bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
+"""
+
+# ruff: noqa: E402 (the paths must be set before bot and the test helpers are imported)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_ROOT / "bench"), str(_ROOT), str(_ROOT / "tests")]
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import subprocess
+from collections.abc import Callable
+from datetime import date
+
+import cost
+import memory
+
+BENCH = Path(__file__).resolve().parent
+README = _ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+NUM = r"([\d.]+)"
+Row = list[str]
+
+
+def run_script(name: str, *args: str, timeout: float = 900) -> str:
+    """A benchmark's stdout (stderr dropped); raises on a non-zero exit."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/{name}.py exited {done.returncode}:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def find(pattern: str, text: str) -> re.Match[str] | None:
+    """The first multiline match of ``pattern``."""
+    return re.search(pattern, text, re.MULTILINE)
+
+
+def summarize_rows(out: str) -> list[Row]:
+    """Cache-hit p50/p99 and the cold split of the HTML paper and the first fixture PDF."""
+    rows = []
+    for path, label in (("papers.meta \\+ papers.summary", "service"),
+                        ("CoreCommands.summarize via Core.handle", "whole handler")):  # fmt: skip
+        m = find(rf"^{path}\s+{NUM}\s+{NUM}\s+{NUM}", out)
+        if m:
+            met = "met" if float(m[2]) < 5.0 else "**not met**"
+            rows.append([f"/summarize cache hit, {label} (1,000 requests)",
+                         f"p50 {m[1]} ms, p99 {m[2]} ms", "p99 < 5 ms", met])  # fmt: skip
+    cols = r"\s+".join([NUM] * 6)
+    for m in re.finditer(rf"^(\S.*?\((?:HTML|PDF)\))\s+(?:html|pdf)\s+\S+\s+\d+\s+\w+\s+{cols}$",
+                         out, re.MULTILINE):  # fmt: skip
+        if m[1].startswith("talklora") or "v" in m[1].split()[0]:
+            rows.append([f"cold /summarize, {m[1]} (ms)",
+                         f"meta {m[2]} · download {m[3]} · extract {m[4]} · LLM {m[5]} · "
+                         f"other {m[6]} · total {m[7]}", "LLM = fake 500 ms call",
+                         "split as measured"])  # fmt: skip
+            if len(rows) >= 4:
+                break
+    return rows
+
+
+def digest_rows(out: str, chats: int) -> list[Row]:
+    """Fan-out against messages/30 s, its 1,000-chat extrapolation, and wall vs N·L/C."""
+    rows = []
+    wall, bound = find(rf"^wall time of the tick \(s\)\s+{NUM}", out), None
+    bound = find(rf"^Telegram bound: messages / 30 \(s\)\s+{NUM}", out)
+    ratio = find(rf"^ratio wall / bound\s+{NUM}", out)
+    msgs = find(r"^messages sent \(sendMessage \+ sendPhoto\)\s+(\d+)", out)
+    if wall and bound and ratio and msgs:
+        rows.append([f"digest fan-out to {chats} Telegram chats ({msgs[1]} messages)",
+                     f"{wall[1]} s", f"messages / 30 per s = {bound[1]} s",
+                     f"wall / bound {ratio[1]}"])  # fmt: skip
+    extra = find(r"Extrapolated to (\d+) chats.*?(\d+) messages, bound (\d+) s.*?wall about "
+                 r"(\d+) s", out.replace("\n", " "))  # fmt: skip
+    if extra:
+        rows.append([f"fan-out to {extra[1]} chats (extrapolated)", f"about {extra[4]} s",
+                     f"{extra[2]} messages / 30 per s = {extra[3]} s",
+                     f"wall / bound {int(extra[4]) / int(extra[3]):.2f}"])  # fmt: skip
+    head = find(r"^== 2\. Concurrency: a (\d+)-paper digest.*L = ([\d.]+) s", out)
+    part = out[head.end() :] if head else ""
+    for m in re.finditer(rf"^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+\d+ \(\d+\)\s+{NUM}\s+{NUM}\s+{NUM}",
+                         part, re.MULTILINE):  # fmt: skip
+        assert head is not None
+        rows.append([f"digest of N = {head[1]} papers, L = {head[2]} s, C = {m[1]}",
+                     f"{m[2]} s", f"N·L/C = {m[3]} s", f"ratio {m[4]}"])  # fmt: skip
+    return rows
+
+
+def cost_rows() -> list[Row]:
+    """Mean tokens and dollars per paper against ChatPaper's three calls."""
+    rows = asyncio.run(cost.measure())
+    n = len(rows)
+    ours = (sum(r.ours_in for r in rows) // n, sum(r.ours_out for r in rows) // n)
+    theirs = (sum(r.theirs_in for r in rows) // n, sum(r.theirs_out for r in rows) // n)
+    out = [[f"tokens per paper, in / out (mean of {n} papers)", f"{ours[0]} / {ours[1]}",
+            f"ChatPaper's 3 calls: {theirs[0]} / {theirs[1]}",
+            f"{(ours[0] + ours[1]) / (theirs[0] + theirs[1]):.2f}× ChatPaper's tokens"]]  # fmt: skip
+    for model in cost.MODELS:
+        a, b = (sum(f(model) for f in fs) / n for fs in
+                ([r.ours for r in rows], [r.theirs for r in rows]))  # fmt: skip
+        out.append([f"estimated cost per paper, {model}", f"${a:.5f}", f"ChatPaper: ${b:.5f}",
+                    f"{a / b:.2f}× ChatPaper's cost"])  # fmt: skip
+    return out
+
+
+def memory_rows() -> list[Row]:
+    """Peak RSS of the bot process during a 50-paper digest."""
+    r = memory.measure()
+    mib, growth = 1024.0, r["maxrss_kib"] - r["rss_before_kib"]
+    return [[f"peak RSS of the bot during a {r['papers']}-paper digest "
+             f"({r['pdf_papers']} PDFs, {r['fixture_papers']} of them real)",
+             f"{r['maxrss_kib'] / mib:.0f} MiB", f"{r['rss_before_kib'] / mib:.0f} MiB before it",
+             f"+{growth / mib:.0f} MiB, {growth / mib / r['papers']:.2f} MiB per paper"]]  # fmt: skip
+
+
+def render(rows: list[Row], chats: int) -> str:
+    """The Markdown block that goes between the markers."""
+    lines = [START, "", f"Measured on {date.today().isoformat()}: {os.cpu_count()} CPUs, "
+             f"Python {platform.python_version()} on {platform.machine()}; every service is a local "
+             "fake (FakeArxiv, FakeGemini with a fixed latency, FakeTelegram) and a private "
+             "redis-server, so these are paperbot's own costs. Reproduce with "
+             "`.venv/bin/python bench/report.py`; what each figure means: `bench/README.md`.", "",
+             "| measured | figure | compared with | outcome |", "|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {' | '.join(c.replace('|', '/') for c in row)} |" for row in rows]
+    lines += ["", f"Fan-out ran with {chats} chats and is extrapolated to 1,000. Tokens are "
+              "characters / 4; paperbot's output is a realistic Analysis (about 5,300 "
+              "characters), thinking tokens not counted; ChatPaper's prompts are rebuilt from "
+              "its `chat_paper.py` on the same extracted sections (`bench/_chatpaper.py`).", "",
+              END]  # fmt: skip
+    return "\n".join(lines)
+
+
+def write_readme(block: str, readme: Path = README) -> None:
+    """Replace the marked block, or append it under a "Benchmarks" heading."""
+    text = readme.read_text(encoding="utf-8")
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n## Benchmarks\n\n" + block + "\n"
+    readme.write_text(text, encoding="utf-8")
+
+
+def report(argv: list[str] | None = None) -> int:
+    """Run everything, print the table, write it into README.md unless --dry-run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--chats", type=int, default=60, help="fan-out chats for bench/digest.py")
+    parser.add_argument("--dry-run", action="store_true", help="print, do not touch README.md")
+    args = parser.parse_args(argv)
+    rows: list[Row] = []
+    steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("summarize", lambda: summarize_rows(run_script("summarize", "--repeat", "3"))),
+        (
+            "digest",
+            lambda: digest_rows(run_script("digest", "--chats", str(args.chats)), args.chats),
+        ),
+        ("cost", cost_rows),
+        ("memory", memory_rows),
+    ]
+    for name, step in steps:
+        print(f"running {name}…", flush=True)
+        try:
+            found = step()
+        except Exception as exc:  # one failed benchmark must not hide the others
+            found = [[f"bench/{name}.py", "failed", "-", f"{type(exc).__name__}: {exc}"[:200]]]
+        rows += found or [[f"bench/{name}.py", "no figures parsed", "-", "see its output"]]
+    block = render(rows, args.chats)
+    print(block)
+    if not args.dry_run:
+        write_readme(block)
+        print(f"wrote {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(report())
