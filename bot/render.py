@@ -62,7 +62,10 @@ def paper_post(summary: PaperSummary, figure: Figure | None, *, brief: bool = Fa
         Block(paragraphs=(f"{label('authors', lang)}: {author_line(meta.authors, lang)}",)),
         Block(heading=label("summary", lang), paragraphs=(a.summary,)),
         Block(heading=label("takeaways", lang), items=tuple(a.takeaways), numbered=True),
+        Block(heading=label("keywords", lang), paragraphs=(", ".join(a.keywords),)),
     ]
+    if summary.code_urls:
+        blocks.append(Block(heading=label("code", lang), paragraphs=summary.code_urls[:3]))
     if meta.comment:
         blocks.insert(1, Block(paragraphs=(meta.comment,)))
     links = [Link("arXiv", meta.abs_url), Link("PDF", meta.pdf_url)]

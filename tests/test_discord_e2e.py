@@ -82,7 +82,8 @@ async def test_summarize_is_deferred_then_answered_with_an_embed_and_the_figure(
     assert embed["image"]["url"] == "attachment://2408.13714v1.png"
     assert card.files["2408.13714v1.png"].startswith(b"\x89PNG")
     assert "Jack Saunders" in embed["description"]
-    assert [f["name"] for f in embed["fields"]] == ["Summary", "Key Takeaways"]
+    assert [f["name"] for f in embed["fields"]] == ["Summary", "Key Takeaways", "Keywords", "Code"]
+    assert embed["fields"][3]["value"] == "https://github.com/example-lab/talklora"
     assert embed["footer"]["text"] == "Summary written by Gemini (gemini-2.5-flash)"
     assert card.buttons[:2] == [
         "https://arxiv.org/abs/2408.13714v1",
