@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from bot.chat import ChatAdapter
 from bot.errors import BadInput, UserFacingError
 from bot.health_server import HealthServer, redis_ping
 from bot.labels import EXTRACTIVE_LABEL
-from bot.logs import setup_logging
+from bot.logs import RedactSecrets, secrets_of, setup_logging
 from bot.markdown import paper_markdown
 from bot.models import LANGUAGES, Figure, Language, PaperId, PaperMeta, PaperSummary
 from bot.paper_ref import parse_paper_ref
@@ -309,6 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line, as promised, not a traceback (logged in full)
+        logging.getLogger(__name__).debug("paperbot failed", exc_info=True)
+        secrets = [*secrets_of(settings), settings.redis_url or ""]
+        reason = RedactSecrets(secrets).redact(str(exc).splitlines()[0][:200] if str(exc) else "")
+        print(f"paperbot: {type(exc).__name__}: {reason}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -137,8 +137,10 @@ class DigestRunner:
                 await self._send_once(chat, f"empty:{sub.id}:{slot}", _quiet_day(sub), send)
             return result
         summaries = await self._summarize(top, sub, result)
-        await self._send_once(chat, f"header:{sub.id}:{slot}", header(sub, found.announced,
-                              len(summaries) + len(rest)), send)  # fmt: skip
+        count = len(summaries) + len(rest)
+        await self._send_once(
+            chat, f"header:{sub.id}:{slot}", header(sub, found.announced, count), send, result
+        )
         for summary in summaries:
             if result.unreachable:
                 break

@@ -48,8 +48,11 @@ class Fetcher:
 
     def check_url(self, url: str) -> None:
         """Refuse any URL that is not http(s) on an allowed host."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+            parts, host = urlsplit(""), ""
         if parts.scheme not in ("http", "https") or host not in self.allowed_hosts:
             raise SourceUnavailable("That address is not on arXiv; paperbot only reads arXiv.")
 
@@ -66,13 +69,27 @@ class Fetcher:
         except (httpx.TransportError, TimeoutError) as exc:
             raise RetryableError(type(exc).__name__) from exc
 
+    def _check_redirect(self, asked: str, target: str) -> None:
+        """A redirect may go to an allowed host only, on the port asked (or its default)."""
+        try:
+            self.check_url(target)
+            allowed = _same_port(asked, target)
+        except SourceUnavailable:
+            allowed = False
+        if not allowed:
+            raise SourceUnavailable(
+                "arXiv sent paperbot to an address off arXiv; it stopped there."
+            )
+
     async def _follow(self, url: str) -> Download | None:
+        asked = url
+        self.check_url(url)
         for _ in range(MAX_REDIRECTS + 1):
-            self.check_url(url)
             async with self._client.stream("GET", url) as resp:
                 if resp.is_redirect:
                     await resp.aread()  # small; reading it keeps the connection for reuse
                     url = urljoin(url, resp.headers.get("location", ""))
+                    self._check_redirect(asked, url)
                     continue
                 if resp.status_code in (404, 410):
                     await resp.aread()
@@ -97,6 +114,26 @@ class Fetcher:
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
         await self._client.aclose()
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _same_port(asked: str, target: str) -> bool:
+    """A redirect keeps the port it was asked on, or uses its scheme's default (http -> https).
+
+    The allow-list names hosts only: without this, arXiv's host could send us to any other
+    service on it (``arxiv.org:6379``), and a local test server to any other local port.
+    """
+    try:
+        first, then = urlsplit(asked), urlsplit(target)
+        port = then.port or _DEFAULT_PORTS.get(then.scheme)
+        return port in (
+            first.port or _DEFAULT_PORTS.get(first.scheme),
+            _DEFAULT_PORTS.get(then.scheme),
+        )
+    except ValueError:  # a port that is not a number, or out of range
+        return False
 
 
 def _too_big(limit: int) -> str:

@@ -7,7 +7,11 @@ import re
 
 from bot.settings import Secret, Settings
 
-_TOKENISH = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b|\bAIza[0-9A-Za-z_-]{30,}\b")
+# Telegram bot tokens (also inside ".../bot<token>/getMe") and Google API keys
+_TOKENISH = re.compile(
+    r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}(?![A-Za-z0-9_-])"
+    r"|(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,}(?![A-Za-z0-9_-])"
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -25,13 +29,18 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Format the record once, masked, so no argument can leak a secret."""
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: logging would print its arguments to stderr
+            message = f"{record.msg} (the log call's arguments did not fit its message)"
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg = self.redact(message)
         record.args = ()
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 

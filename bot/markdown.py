@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import urlsplit
 
 from bot.labels import label, model_line
 from bot.models import Figure, PaperSummary
 from bot.render import analysis_blocks
 
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>])")
+_MD_SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would show as "&"
+_URL = re.compile(r"https?://[^\s<>\[\]()`\"']+")  # kept as typed, so links stay links
+_LINE_START = re.compile(r"^(\s*)([#+=-])", re.MULTILINE)  # headings, list items, rules
+
+
+def _escape_text(text: str) -> str:
+    return _ENTITY.sub(r"\\&", _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def md_escape(text: str) -> str:
-    """Escape characters that would change Markdown or inject HTML."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Escape what would change Markdown, forge a link or inject HTML; URLs stay clickable."""
+    parts: list[str] = []
+    end = 0
+    for url in _URL.finditer(text):
+        parts += [_escape_text(text[end : url.start()]), url.group()]
+        end = url.end()
+    parts.append(_escape_text(text[end:]))
+    return _LINE_START.sub(r"\1\\\2", "".join(parts))
+
+
+def _figure_html(figure: Figure, caption_label: str) -> list[str]:
+    """The collapsible figure block: raw HTML, so everything in it is HTML-escaped."""
+    src = figure.source_url or ""
+    if urlsplit(src).scheme not in ("http", "https", ""):
+        return []  # javascript:, data: …
+    caption = " ".join(figure.caption.split())
+    return [
+        "<details>",
+        f"  <summary>{html.escape(caption_label)}</summary>",
+        f'<img src="{html.escape(src, quote=True)}" align="middle">',
+        *([f"<p>{html.escape(caption, quote=False)}</p>"] if caption else []),
+        "</details>",
+        "",
+    ]
 
 
 def paper_markdown(summary: PaperSummary, figure: Figure | None = None) -> str:
@@ -45,12 +76,5 @@ def paper_markdown(summary: PaperSummary, figure: Figure | None = None) -> str:
             out += [md_escape(p) + "\n" for p in block.paragraphs]
         out.append("")
     if figure is not None and figure.source_url:
-        out += [
-            "<details>",
-            f"  <summary>{label('figures', lang)}</summary>",
-            f'<img src="{figure.source_url}" align="middle">',
-            f"<p>{md_escape(figure.caption)}</p>" if figure.caption else "",
-            "</details>",
-            "",
-        ]
+        out += _figure_html(figure, label("figures", lang))
     return "\n".join(out).rstrip() + "\n"

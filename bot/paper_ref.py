@@ -17,6 +17,8 @@ _VERSION = r"(?:v(?P<version>\d{1,3}))?"
 _ID_RE = re.compile(rf"^(?:{_NEW_ID}|{_OLD_ID}){_VERSION}$", re.IGNORECASE)
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org", "browse.arxiv.org"}
 _URL_PATH = re.compile(r"^/(?:abs|pdf|html|format)/(?P<id>.+?)(?:\.pdf)?/?$")
+# a scheme ("https://arxiv.org@evil.com/…", "http://127.0.0.2:8080/…") or a bare host and path
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://|^(?:[\w-]+\.)+[a-z]{2,}/", re.IGNORECASE)
 _LOOKS_LIKE_ID = re.compile(r"^\d{3,5}\.\d+(?:v\d*)?$|^[a-z\-]+(?:\.[A-Z]{2})?/\d+", re.IGNORECASE)
 
 EXAMPLE = "Try /summarize 2408.13714, an arXiv link, or a few words to search for."
@@ -56,11 +58,15 @@ def parse_id(text: str) -> PaperId | None:
 
 def _from_url(text: str) -> PaperId:
     url = text if "://" in text else f"https://{text}"
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise BadInput(f"That link cannot be read. {EXAMPLE}") from None
     if host not in _ARXIV_HOSTS:
+        shown = host if len(host) <= 40 else host[:39] + "…"
         raise BadInput(
-            f"I only read papers from arxiv.org, not {host or 'that address'}. {EXAMPLE}"
+            f"I only read papers from arxiv.org, not {shown or 'that address'}. {EXAMPLE}"
         )
     match = _URL_PATH.match(parts.path)
     paper = parse_id(match["id"]) if match else None
@@ -80,7 +86,7 @@ def parse_paper_ref(text: str) -> PaperId | SearchQuery:
     paper = parse_id(bare)
     if paper is not None:
         return paper
-    if re.match(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/", bare, re.IGNORECASE):
+    if _URL.match(bare):
         return _from_url(bare)
     if _LOOKS_LIKE_ID.match(bare):
         raise BadInput(

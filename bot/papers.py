@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -194,7 +195,7 @@ class PaperService:
     async def _from_html(self, meta: PaperMeta, html: bytes, url: str) -> FullText:
         base = url + ("" if url.endswith("/") else "/")
         paper = await asyncio.to_thread(parse_arxiv_html, html, base)
-        if paper.figure_url:
+        if paper.figure_url and _origin(paper.figure_url) == _origin(url):
             await self._store_html_figure(meta, paper.figure_url, paper.figure_caption)
         body = " ".join(s.text for s in paper.sections)
         return FullText(
@@ -242,6 +243,12 @@ class PaperService:
         info = _FigureInfo(mime=figure.mime, caption=figure.caption, source_url=figure.source_url)
         await self.cache.set_model(self.cache.key("figinfo", version), info, VERSION_TTL)
         await self.cache.set_bytes(self.cache.key("fig", version), figure.data, VERSION_TTL)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    """(scheme, host:port) of a URL: figures are fetched only from their page's origin."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
 
 
 _RELEASE_WORDS = re.compile(

@@ -13,7 +13,7 @@ from PIL import Image
 
 from bot.errors import DocumentError
 from bot.models import Figure
-from bot.pdf_text import clean_text, open_document, run_pdfium
+from bot.pdf_text import clean_text, open_document, run_isolated
 
 _CAPTION = re.compile(r"^\s*fig(?:ure|\.)?\s*1\s*[:.|](?!\d)", re.IGNORECASE)
 _GRAPHICS = (
@@ -288,8 +288,8 @@ async def teaser_figure_async(
     max_pages: int = 3,
     scale: float = 2.0,
     max_bytes: int = 5_000_000,
-    timeout: float = 60.0,  # noqa: ASYNC109 (the timeout becomes a DocumentError)
+    timeout: float | None = None,  # noqa: ASYNC109 (the timeout becomes a DocumentError)
 ) -> Figure | None:
-    """``teaser_figure`` on the PDFium thread, under a timeout."""
+    """``teaser_figure`` in a child process, within the limits of ``bot.pdf_text.run_isolated``."""
     job = partial(teaser_figure, data, max_pages=max_pages, scale=scale, max_bytes=max_bytes)
-    return await run_pdfium(job, timeout=timeout)
+    return await run_isolated(job, timeout=timeout)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import pickle
 import re
+import resource
+import subprocess
+import sys
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from bot.errors import DocumentError
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
@@ -38,6 +46,18 @@ _INVISIBLE = re.compile(
     "\ue000-\uf8ff\ufeff\ufff0-\uffff\U000f0000-\U0010ffff]"
 )
 _MIN_TEXT_CHARS = 100  # fewer visible characters than this per page read: a scanned document
+_STREAM = re.compile(rb"\bstream\r?\n")
+_INFLATE_CHUNK = 16_000_000
+
+# A hostile PDF of a few hundred bytes can make PDFium run for minutes and allocate gigabytes
+# (a form XObject that draws itself twice; a Flate stream that inflates to gigabytes), and a
+# thread cannot be stopped: so the async entry points read each PDF in a child process with
+# these limits, killed when it runs out of time.
+TIMEOUT_S = 30.0  # wall-clock time of one PDF job
+MEMORY_LIMIT = 1024 * 1024 * 1024  # address space of one child (real papers peak near 80 MB)
+MAX_INFLATED_BYTES = 100_000_000  # what the compressed streams (images excepted) may expand to
+TOO_COMPLEX = "the PDF is too complex to read within paperbot's limits"
+TOO_SLOW = "reading the PDF took too long"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +79,38 @@ def clean_text(raw: str) -> str:
     return _MANY_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+def inflated_size(data: bytes, limit: int = MAX_INFLATED_BYTES) -> int:
+    """Bytes the Flate streams of a PDF (images excepted) expand to, counted up to past ``limit``.
+
+    A cheap guard against decompression bombs: zlib inflates in bounded chunks, nothing is kept.
+    """
+    total = 0
+    for match in _STREAM.finditer(data):
+        head = data[max(0, match.start() - 4096) : match.start()]
+        head = head[max(0, head.rfind(b" obj")) :]  # the stream's own dictionary
+        if b"/FlateDecode" not in head or b"/Image" in head:
+            continue
+        end = data.find(b"endstream", match.end())
+        inflater = zlib.decompressobj()
+        pending = data[match.end() : end if end >= 0 else len(data)]
+        try:
+            while pending and not inflater.eof and total <= limit:
+                total += len(inflater.decompress(pending, _INFLATE_CHUNK))
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # PDFium will say whether the stream is usable
+        if total > limit:
+            break
+    return total
+
+
 def open_document(data: bytes) -> pdfium.PdfDocument:
     """Open PDF bytes with PDFium, or raise DocumentError saying why not (caller must close)."""
     if b"%PDF-" not in data[:1024]:
         raise DocumentError("the file is not a PDF")
+    if inflated_size(data) > MAX_INFLATED_BYTES:
+        limit = MAX_INFLATED_BYTES // 1_000_000
+        raise DocumentError(f"the PDF's compressed content expands to more than {limit} MB")
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -119,7 +167,83 @@ async def run_pdfium(
     try:
         return await asyncio.wait_for(loop.run_in_executor(_PDFIUM_THREAD, fn, *args), timeout)
     except TimeoutError as exc:
-        raise DocumentError("reading the PDF took too long") from exc
+        raise DocumentError(TOO_SLOW) from exc
+
+
+def _limit(kind: int, value: int) -> None:
+    """Lower a resource limit of this process (never above the hard limit it already has)."""
+    _soft, hard = resource.getrlimit(kind)
+    resource.setrlimit(kind, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+
+
+def _child_main() -> None:
+    """The child's side: cap memory and CPU, run the pickled job, pickle back the outcome.
+
+    The CPU cap ends the child even if its parent dies and can no longer kill it.
+    """
+    _limit(resource.RLIMIT_AS, MEMORY_LIMIT)
+    fn, args, memory, seconds = pickle.load(sys.stdin.buffer)
+    _limit(resource.RLIMIT_AS, memory)
+    _limit(resource.RLIMIT_CPU, int(seconds) + 2)
+    answer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever the job prints goes to stderr, never into the answer
+    try:
+        outcome: tuple[bool, Any] = (True, fn(*args))
+    except DocumentError as exc:
+        outcome = (False, exc.message)
+    except MemoryError:
+        outcome = (False, TOO_COMPLEX)
+    with answer:
+        pickle.dump(outcome, answer)
+
+
+def _run_child(fn: Callable[..., T], args: tuple[Any, ...], timeout: float, memory: int) -> T:
+    """Run ``fn(*args)`` in a fresh interpreter (blocking); kill it when ``timeout`` s are up.
+
+    A new ``python -c`` imports only this module, gets no secrets in its environment, and
+    imports nothing of the parent's ``__main__`` (multiprocessing's spawn/forkserver would).
+    """
+    paths = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from bot.pdf_text import _child_main; _child_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PYTHONPATH": paths, "PATH": os.environ.get("PATH", "")},
+    )
+    try:
+        out, err = child.communicate(pickle.dumps((fn, args, memory, timeout)), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise DocumentError(TOO_SLOW) from None
+    if child.returncode != 0 or not out:  # out of memory, or PDFium crashed
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        log.warning("PDF child exited with %s: %s", child.returncode, tail[0][:200])
+        raise DocumentError(TOO_COMPLEX)
+    ok, value = pickle.loads(out)
+    if not ok:
+        raise DocumentError(value)
+    result: T = value
+    return result
+
+
+async def run_isolated(
+    fn: Callable[[*Ts], T],
+    *args: *Ts,
+    timeout: float | None = None,  # noqa: ASYNC109 (the timeout becomes a DocumentError)
+    memory: int | None = None,
+) -> T:
+    """Run ``fn(*args)`` (picklable) in a child process, one at a time, within time and memory.
+
+    The child is killed after ``timeout`` s (default TIMEOUT_S) and may use ``memory`` bytes of
+    address space (default MEMORY_LIMIT); either limit gives a DocumentError. Jobs wait their
+    turn on the PDFium thread; one still waiting when its time is up never starts.
+    """
+    seconds = TIMEOUT_S if timeout is None else timeout
+    limit = MEMORY_LIMIT if memory is None else memory
+    job = partial(_run_child, fn, tuple(args), seconds, limit)
+    return await run_pdfium(job, timeout=seconds * 2 + 5)
 
 
 async def read_pdf_async(
@@ -127,8 +251,8 @@ async def read_pdf_async(
     *,
     max_pages: int = 50,
     max_total_pages: int = 400,
-    timeout: float = 60.0,  # noqa: ASYNC109 (the timeout becomes a DocumentError)
+    timeout: float | None = None,  # noqa: ASYNC109 (the timeout becomes a DocumentError)
 ) -> PdfText:
-    """``read_pdf`` on the PDFium thread, under a timeout."""
+    """``read_pdf`` in a child process, within TIMEOUT_S (or ``timeout``) and MEMORY_LIMIT."""
     job = partial(read_pdf, data, max_pages=max_pages, max_total_pages=max_total_pages)
-    return await run_pdfium(job, timeout=timeout)
+    return await run_isolated(job, timeout=timeout)

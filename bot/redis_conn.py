@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 
 log = logging.getLogger(__name__)
 
@@ -100,5 +102,10 @@ async def _answers(url: str) -> bool:
 
 
 def connect(url: str) -> aioredis.Redis:
-    """A client for ``url`` (bytes in, bytes out; callers decode)."""
-    return aioredis.Redis.from_url(url, health_check_interval=30)
+    """A client for ``url`` that rides out a Redis restart (retries with jittered backoff)."""
+    return aioredis.Redis.from_url(
+        url,
+        health_check_interval=30,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), 10),
+        retry_on_error=[aioredis.ConnectionError, aioredis.TimeoutError],
+    )

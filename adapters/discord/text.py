@@ -12,6 +12,9 @@ import discord
 from bot.chat import Block
 
 _LIST_START = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "4. Keywords" is not a list
+_INLINE = re.compile(r"([\\*_~|`\[])")  # emphasis, spoilers, code, masked links
+_LINE_MARK = re.compile(r"^(\s*)([>#-])", re.MULTILINE)  # quotes, headings, lists, subtext
+_URL = re.compile(r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")  # as discord.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +32,24 @@ def size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _escape_inline(text: str) -> str:
+    return _INLINE.sub(r"\\\1", text)
+
+
 def escape(text: str) -> str:
-    """Markdown and mentions made literal: ``*_~|>`` shown as typed, ``@everyone`` pings nobody."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    """Markdown and mentions made literal: ``*_~|>`` shown as typed, ``@everyone`` pings nobody.
+
+    Every marker is escaped, paired or not (lines and fields are joined later). discord.py's
+    ``escape_markdown`` escapes only the first "[" of ``[a](x) … [b](y)`` and nothing between
+    them, which left later masked links and formatting live. URLs stay as typed (clickable).
+    """
+    parts: list[str] = []
+    end = 0
+    for url in _URL.finditer(text):
+        parts += [_escape_inline(text[end : url.start()]), url.group()]
+        end = url.end()
+    parts.append(_escape_inline(text[end:]))
+    return discord.utils.escape_mentions(_LINE_MARK.sub(r"\1\\\2", "".join(parts)))
 
 
 def escape_body(text: str) -> str:
