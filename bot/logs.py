@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -50,10 +51,32 @@ def secrets_of(settings: Settings) -> list[str]:
     return [v.get() for v in values if isinstance(v, Secret)]
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (time, level, logger, message, exception) for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as JSON; the message is already redacted by RedactSecrets."""
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup_logging(settings: Settings, *, verbose: bool) -> None:
-    """Log to stderr (INFO when running, WARNING for one-shot commands), secrets redacted."""
+    """Log to stderr (INFO when running, WARNING for one-shot commands), secrets redacted.
+
+    ``PAPERBOT_LOG_FORMAT=json`` writes one JSON object a line instead of plain text.
+    """
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets_of(settings)))
     root = logging.getLogger()
     root.handlers[:] = [handler]

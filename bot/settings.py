@@ -76,6 +76,13 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}")
+    return value
+
+
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     value = int(_number(env, name, default, 0))
     if value > 65535:
@@ -120,6 +127,7 @@ class Settings:
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
     user_rate_limit: int = 20
+    log_format: str = "text"  # text | json
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9108  # 0: no /healthz or /metrics server
     llm_concurrency: int = 4
@@ -191,6 +199,7 @@ class Settings:
             discord_gateway_url=env.get("PAPERBOT_DISCORD_GATEWAY_URL", "").strip() or None,
             user_rate_limit=int(_number(env, "PAPERBOT_USER_RATE_LIMIT", 20, 0)),
             metrics_host=env.get("PAPERBOT_METRICS_HOST", "").strip() or "127.0.0.1",
+            log_format=_choice(env, "PAPERBOT_LOG_FORMAT", ("text", "json")),
             metrics_port=_port(env, "PAPERBOT_METRICS_PORT", 9108),
             llm_concurrency=int(_number(env, "PAPERBOT_LLM_CONCURRENCY", 4, 1)),
             llm_rpm=int(_number(env, "PAPERBOT_LLM_RPM", 0, 0)),

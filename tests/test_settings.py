@@ -54,3 +54,28 @@ def test_the_metrics_server_is_local_by_default_and_can_be_turned_off() -> None:
     assert Settings.from_env({"PAPERBOT_METRICS_PORT": "0"}).metrics_port == 0
     with pytest.raises(SettingsError, match="0 to 65535"):
         Settings.from_env({"PAPERBOT_METRICS_PORT": "70000"})
+
+
+def test_json_logs_are_one_object_a_line_with_secrets_masked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+    import logging
+
+    from bot.logs import setup_logging
+
+    settings = Settings.from_env({"PAPERBOT_LOG_FORMAT": "json", "GEMINI_API_KEY": "AIza-sekret-1"})
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging(settings, verbose=True)
+        logging.getLogger("paperbot.test").warning("calling with key %s", "AIza-sekret-1")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    entry = json.loads(line)
+    assert entry["level"] == "WARNING" and entry["logger"] == "paperbot.test"
+    assert entry["message"] == "calling with key ***"
+    with pytest.raises(SettingsError, match="PAPERBOT_LOG_FORMAT"):
+        Settings.from_env({"PAPERBOT_LOG_FORMAT": "xml"})
