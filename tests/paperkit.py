@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -94,7 +95,7 @@ def gemini_responder(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_for(
-    arxiv: FakeArxiv, redis_url: str, gemini: FakeGemini | None = None, **extra: Any
+    arxiv: FakeArxiv, redis_url: str | None, gemini: FakeGemini | None = None, **extra: Any
 ) -> Settings:
     """Settings that point every client at the local fakes and the tests' Redis."""
     fields: dict[str, Any] = {
@@ -137,6 +138,18 @@ def env_for(settings: Settings) -> dict[str, str]:
         env["GEMINI_API_KEY"] = settings.gemini_api_key.get()
         env["PAPERBOT_GEMINI_BASE_URL"] = settings.gemini_base_url or ""
         env["PAPERBOT_LLM_MODEL"] = settings.llm_model
+    return env
+
+
+_OUTER = ("PAPERBOT_", "GEMINI_", "GOOGLE_API_KEY", "OPENAI_", "TELEGRAM_", "DISCORD_", "REDIS_URL")
+
+
+def process_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a paperbot process: this one's, less every paperbot setting and
+    secret it may hold, plus those that produce ``settings``, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OUTER)}
+    env.update(env_for(settings))
+    env.update(extra)
     return env
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from fakes.arxiv_server import FakeArxiv
 from fakes.gemini_server import FakeGemini
-from paperkit import env_for, settings_for, talklora
+from paperkit import process_env, settings_for, talklora
 
 from adapters.cli import main
 
@@ -29,11 +28,8 @@ def arxiv() -> Iterator[FakeArxiv]:
 def env(
     arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str, redis_client: object, tmp_path: Path
 ) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
-    clean.pop("REDIS_URL", None)
-    clean.update(env_for(settings_for(arxiv, redis_url, gemini)))
-    clean["PAPERBOT_DATA_DIR"] = str(tmp_path / "data")
-    return clean
+    settings = settings_for(arxiv, redis_url, gemini)
+    return process_env(settings, PAPERBOT_DATA_DIR=str(tmp_path / "data"))
 
 
 def paperbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -128,16 +124,8 @@ def test_failures_exit_1_and_cache_nothing(
 
 def test_chat_works_with_no_token_and_no_key(tmp_path: Path, arxiv: FakeArxiv) -> None:
     """The README's run command: embedded Redis, console chat, extractive summaries, labelled."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
-    for name in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "OPENAI_API_KEY"):
-        env.pop(name, None)
-    env.update(
-        PAPERBOT_DATA_DIR=str(tmp_path / "data"),
-        PAPERBOT_ARXIV_API_URL=arxiv.api_url,
-        PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
-        PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
-        PAPERBOT_ARXIV_DELAY_SECONDS="0",
-    )
+    settings = settings_for(arxiv, redis_url=None)  # no REDIS_URL: the embedded one
+    env = process_env(settings, PAPERBOT_DATA_DIR=str(tmp_path / "data"))
     session = "/help\n/summarize 2408.13714\n/quit\n"
     result = subprocess.run(
         [sys.executable, "-m", "adapters.cli", "run"],
@@ -173,16 +161,11 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
 
     metrics_port = free_port()
     with FakeTelegram() as tg:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
-        env.update(
-            REDIS_URL=redis_url,
+        env = process_env(
+            settings_for(arxiv, redis_url),
             TELEGRAM_BOT_TOKEN=tg.token,
             PAPERBOT_TELEGRAM_BASE_URL=tg.base_url,
             PAPERBOT_DATA_DIR=str(tmp_path / "data"),
-            PAPERBOT_ARXIV_API_URL=arxiv.api_url,
-            PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
-            PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
-            PAPERBOT_ARXIV_DELAY_SECONDS="0",
             PAPERBOT_METRICS_PORT=str(metrics_port),
         )
         proc = await asyncio.create_subprocess_exec(

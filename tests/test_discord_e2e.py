@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import sys
@@ -16,7 +15,7 @@ import pytest
 from fakes.arxiv_server import FakeArxiv
 from fakes.discord_server import BOT_ID, GENERAL, PAPERS, FakeDiscord, Message, problems
 from fakes.gemini_server import FakeGemini
-from paperkit import gemini_responder, settings_for, talklora
+from paperkit import gemini_responder, process_env, settings_for, talklora
 
 from adapters.discord import DiscordAdapter
 from bot.app import Core, build_core
@@ -53,11 +52,12 @@ async def bot(
         commands=core.router.commands(),
         api_url=dc.api_url,
         gateway_url=dc.gateway_url,
-        on_unreachable=core.chats.mark_unreachable,
-        on_migrated=core.chats.migrate,
+        on_unreachable=core.on_unreachable,
+        on_migrated=core.on_migrated,
         posts=core.post_index,
     )
     await adapter.start(core.handle)
+    core.attach(adapter)  # wired as `paperbot run` wires it
     yield core, adapter
     await adapter.stop()
     await core.aclose()
@@ -228,18 +228,12 @@ async def test_run_starts_discord_when_its_token_is_set_and_stops_on_sigterm(
     tmp_path: Path, arxiv: FakeArxiv, dc: FakeDiscord, redis_url: str, redis_client: object
 ) -> None:
     """``paperbot run`` with DISCORD_BOT_TOKEN: slash commands and replies to its cards work."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PAPERBOT_", "GEMINI", "TELEGRAM_", "DISCORD_"))}  # fmt: skip
-    env.update(
-        REDIS_URL=redis_url,
+    env = process_env(
+        settings_for(arxiv, redis_url),
         DISCORD_BOT_TOKEN=dc.token,
         PAPERBOT_DISCORD_API_URL=dc.api_url,
         PAPERBOT_DISCORD_GATEWAY_URL=dc.gateway_url,
         PAPERBOT_DATA_DIR=str(tmp_path / "data"),
-        PAPERBOT_ARXIV_API_URL=arxiv.api_url,
-        PAPERBOT_ARXIV_HTML_URL=arxiv.html_url,
-        PAPERBOT_ARXIV_PDF_URL=arxiv.pdf_url,
-        PAPERBOT_ARXIV_DELAY_SECONDS="0",
         PAPERBOT_METRICS_PORT="0",  # no /healthz server: port 9108 may be taken here
     )
     proc = await asyncio.create_subprocess_exec(

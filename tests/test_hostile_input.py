@@ -7,7 +7,6 @@ import io
 import itertools
 import json
 import logging
-import os
 import re
 import signal
 import sys
@@ -46,7 +45,7 @@ from hostile_pdfs import (
 )
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from paperkit import env_for, pdf_paper, settings_for, talklora
+from paperkit import pdf_paper, process_env, settings_for, talklora
 from test_discord_render import check as check_discord
 from test_telegram_render import check as check_telegram
 
@@ -597,11 +596,13 @@ def key_echo(*statuses: int, delay: float = 0.0) -> Callable[[Recorded], Reply]:
 
 def cli_env(arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str, tmp: Path) -> dict[str, str]:
     """The environment of a paperbot process pointed at the fakes, with recognisable secrets."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERBOT_", "GEMINI"))}
-    env.update(env_for(settings_for(arxiv, redis_url, gemini, llm_timeout_s=1.0)))
-    env.update(GEMINI_API_KEY=GEMINI_KEY, TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN)
-    env.update(PAPERBOT_DATA_DIR=str(tmp), PAPERBOT_METRICS_PORT=str(free_port()))
-    return env
+    return process_env(
+        settings_for(arxiv, redis_url, gemini, llm_timeout_s=1.0),
+        GEMINI_API_KEY=GEMINI_KEY,
+        TELEGRAM_BOT_TOKEN=TELEGRAM_TOKEN,
+        PAPERBOT_DATA_DIR=str(tmp),
+        PAPERBOT_METRICS_PORT=str(free_port()),
+    )
 
 
 def failures() -> dict[str, Callable[[Recorded], Reply]]:
