@@ -17,14 +17,15 @@ from bot.chats import ChatStore
 from bot.digest import DeliveryLog, DigestRunner, Send
 from bot.digest_scheduler import DigestScheduler
 from bot.discovery import Discovery
+from bot.embeddings import Embeddings
 from bot.errors import BadInput
 from bot.extractive_summarizer import ExtractiveSummarizer
 from bot.fetch import Fetcher
 from bot.handlers import CoreCommands
-from bot.llm.base import LLMClient
+from bot.llm.base import Embedder, LLMClient
 from bot.metrics import Metrics
 from bot.pacer import Pacer
-from bot.papers import PaperService
+from bot.papers import VERSION_TTL, PaperService
 from bot.post_index import PostIndex
 from bot.prompts import load
 from bot.qa import QAService
@@ -63,6 +64,23 @@ def build_llm(settings: Settings) -> LLMClient | None:
             timeout_s=settings.llm_timeout_s,
         )
     return None
+
+
+def build_embeddings(
+    settings: Settings, llm: LLMClient | None, cache: Cache, gate: RateGate, metrics: Metrics
+) -> Embeddings | None:
+    """Passage embeddings from the LLM's provider when PAPERBOT_EMBEDDING_MODEL names a model."""
+    if settings.embedding_model is None or not isinstance(llm, Embedder):
+        return None
+    return Embeddings(
+        llm,
+        settings.embedding_model,
+        cache,
+        gate,
+        VERSION_TTL,
+        settings.embedding_dimensions,
+        metrics,
+    )
 
 
 @dataclass
@@ -211,7 +229,10 @@ async def build_core(settings: Settings) -> Core:
         settings.language,
         _channel_resolver(adapters),
     ).register(router)
-    qa = QAService(papers, cache, load("answer"), llm, gate)
+    qa = QAService(
+        papers, cache, load("answer"), llm, gate, build_embeddings(settings, llm, cache, gate, metrics),
+        metrics,
+    )  # fmt: skip
     conversations = Conversations(redis, prefix)
     AskCommands(papers, qa, chats, conversations, limiter, settings.language).register(router)
     return Core(

@@ -6,20 +6,22 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from bot.cache import Cache
 from bot.chunks import Chunk, chunk_paper, cite
+from bot.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
 from bot.errors import LLMError
 from bot.llm.base import LLMClient, LLMInvalidOutput
+from bot.metrics import Metrics
 from bot.models import Language, PaperMeta
 from bot.papers import VERSION_TTL, PaperService
 from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
 from bot.rate_gate import RateGate
-from bot.retrieval import FORMAT, BM25Index, terms
+from bot.retrieval import FORMAT, BM25Index, BM25Retriever, Retriever, terms
 from bot.textstats import split_sentences
 
 log = logging.getLogger(__name__)
@@ -109,13 +111,18 @@ class QAService:
     prompts: PromptPair
     llm: LLMClient | None
     gate: RateGate
+    embeddings: Embeddings | None = None  # None: BM25 alone
+    metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
     tokens_in: int = 0
 
     @property
     def model_id(self) -> str:
-        """Part of the answer cache key."""
-        return f"{self.llm.provider}/{self.llm.model}" if self.llm else "extractive/v1"
+        """Part of the answer cache key: the model, and the embedding model when one ranks."""
+        if self.llm is None:
+            return "extractive/v1"
+        ranking = f"+{self.embeddings.model}" if self.embeddings else ""
+        return f"{self.llm.provider}/{self.llm.model}{ranking}"
 
     async def index(self, meta: PaperMeta) -> BM25Index:
         """The paper's passage index, built once per version and cached in Redis."""
@@ -127,6 +134,20 @@ class QAService:
         index = BM25Index.build(chunk_paper(text))
         await self.cache.redis.set(key, _json_dumps(index.to_dict()), ex=VERSION_TTL)
         return index
+
+    async def retriever(self, meta: PaperMeta) -> Retriever:
+        """BM25 over the paper's passages, fused with embeddings when configured and reachable."""
+        index = await self.index(meta)
+        lexical = BM25Retriever(index, MIN_SCORE)
+        if self.embeddings is None:
+            return lexical
+        try:
+            vectors = await self.embeddings.passages(meta.id.versioned, index.chunks)
+        except LLMError as exc:
+            log.warning("embedding %s failed (%s); answering from BM25 alone", meta.id, exc)
+            return lexical
+        semantic = EmbeddingRetriever(index.chunks, vectors, self.embeddings)
+        return HybridRetriever(lexical, semantic)
 
     def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
         digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
@@ -146,10 +167,9 @@ class QAService:
             cached = await self.cached(meta, question, language)
             if cached is not None:
                 return cached
-        index = await self.index(meta)
+        retriever = await self.retriever(meta)
         query = " ".join([t.question for t in history[-1:]] + [question])
-        found = [(c, s) for c, s in index.search(query, TOP_K) if s >= MIN_SCORE]
-        chunks = _budget([c for c, _ in found])
+        chunks = _budget([c for c, _ in await retriever.search(query, TOP_K)])
         if self.llm is not None and chunks:
             answer = await self._from_model(meta, question, language, history, chunks)
         else:
@@ -211,16 +231,22 @@ class QAService:
             passages=passages_block(chunks),
         )
         by_id = {c.id: c for c in chunks}
+        provider, model = self.llm.provider, self.llm.model
         for attempt in (1, 2):
             self.calls += 1
             try:
-                async with self.gate.slot():
-                    reply = await self.llm.generate_json(
-                        system=system, prompt=prompt, schema=ModelAnswer, max_output_tokens=2048
-                    )
+                with self.metrics.track_llm_call(provider, model):
+                    async with self.gate.slot():
+                        reply = await self.llm.generate_json(
+                            system=system,
+                            prompt=prompt,
+                            schema=ModelAnswer,
+                            max_output_tokens=2048,
+                        )
             except LLMInvalidOutput as exc:
                 log.warning("unusable answer for %s (attempt %d): %s", meta.id, attempt, exc)
                 continue
+            self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
             self.tokens_in += reply.tokens_in
             value = reply.value
             used = [by_id[i] for i in dict.fromkeys(value.citations) if i in by_id]

@@ -32,7 +32,7 @@ _SUFFIXES = sorted(
 
 
 class Retriever(Protocol):
-    """Anything that ranks a paper's passages for a question (BM25 now, embeddings later)."""
+    """Anything that ranks a paper's passages for a question (BM25, embeddings, both fused)."""
 
     async def search(self, question: str, k: int = 6) -> list[tuple[Chunk, float]]:
         """The ``k`` best passages for the question, best first, with their scores."""
@@ -137,11 +137,15 @@ class BM25Index:
 
 
 class BM25Retriever:
-    """The ``Retriever`` port served by a BM25 index held in memory."""
+    """The ``Retriever`` port served by a BM25 index held in memory.
 
-    def __init__(self, index: BM25Index) -> None:
+    Chunks scoring below ``min_score`` share too little with the question to be passed on.
+    """
+
+    def __init__(self, index: BM25Index, min_score: float = 0.0) -> None:
         self.index = index
+        self.min_score = min_score
 
     async def search(self, question: str, k: int = 6) -> list[tuple[Chunk, float]]:
-        """The index's best ``k`` chunks for the question."""
-        return self.index.search(question, k)
+        """The index's best ``k`` chunks for the question that reach ``min_score``."""
+        return [(c, s) for c, s in self.index.search(question, k) if s >= self.min_score]

@@ -18,6 +18,7 @@ DEFAULT_MODELS: dict[Provider, str] = {
     "openai": "gpt-4o-mini",
     "extractive": "extractive",
 }
+GEMINI_EMBEDDING_DIMENSIONS = 768  # Google's recommended smaller size; 3072 is its default
 
 
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
@@ -111,6 +112,8 @@ class Settings:
     openai_api_key: Secret | None = None
     openai_base_url: str | None = None
     llm_timeout_s: float = 120.0
+    embedding_model: str | None = None  # None: questions are matched to passages by BM25 alone
+    embedding_dimensions: int | None = None  # None: the model's own size
     arxiv_api_url: str = ARXIV_API_URL
     arxiv_html_url: str = ARXIV_HTML_URL
     arxiv_pdf_url: str = ARXIV_PDF_URL
@@ -168,6 +171,15 @@ class Settings:
         language = env.get("PAPERBOT_LANGUAGE", "en").strip().lower() or "en"
         if language not in LANGUAGES:
             raise SettingsError(f"PAPERBOT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        embedding_model = env.get("PAPERBOT_EMBEDDING_MODEL", "").strip() or None
+        if embedding_model and provider == "extractive":
+            raise SettingsError(
+                "PAPERBOT_EMBEDDING_MODEL needs PAPERBOT_LLM_PROVIDER=gemini or openai "
+                "(the embeddings come from that provider)"
+            )
+        dimensions = int(_number(env, "PAPERBOT_EMBEDDING_DIMENSIONS", 0, 0)) or None
+        if embedding_model and provider == "gemini" and dimensions is None:
+            dimensions = GEMINI_EMBEDDING_DIMENSIONS
         data_dir = env.get("PAPERBOT_DATA_DIR", "").strip()
         model = env.get("PAPERBOT_LLM_MODEL", "").strip() or DEFAULT_MODELS[provider]
         return cls(
@@ -181,6 +193,8 @@ class Settings:
             openai_api_key=openai_key,
             openai_base_url=openai_base,
             llm_timeout_s=_number(env, "PAPERBOT_LLM_TIMEOUT_SECONDS", 120.0, 1.0),
+            embedding_model=embedding_model,
+            embedding_dimensions=dimensions if embedding_model else None,
             arxiv_api_url=_url(env, "PAPERBOT_ARXIV_API_URL", ARXIV_API_URL),
             arxiv_html_url=_url(env, "PAPERBOT_ARXIV_HTML_URL", ARXIV_HTML_URL),
             arxiv_pdf_url=_url(env, "PAPERBOT_ARXIV_PDF_URL", ARXIV_PDF_URL),

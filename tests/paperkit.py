@@ -138,6 +138,9 @@ def env_for(settings: Settings) -> dict[str, str]:
         env["GEMINI_API_KEY"] = settings.gemini_api_key.get()
         env["PAPERBOT_GEMINI_BASE_URL"] = settings.gemini_base_url or ""
         env["PAPERBOT_LLM_MODEL"] = settings.llm_model
+    if settings.embedding_model:
+        env["PAPERBOT_EMBEDDING_MODEL"] = settings.embedding_model
+        env["PAPERBOT_EMBEDDING_DIMENSIONS"] = str(settings.embedding_dimensions or "")
     return env
 
 

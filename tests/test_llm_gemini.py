@@ -321,3 +321,24 @@ def test_empty_key_is_refused() -> None:
 )  # fmt: skip
 def test_retry_delay_of(details: object, expected: float | None) -> None:
     assert retry_delay_of(details) == expected
+
+
+@pytest.mark.parametrize("model", ["gemini-embedding-001", "gemini-embedding-2"])
+async def test_each_text_gets_its_own_vector(
+    client: GeminiClient, gemini: FakeGemini, model: str
+) -> None:
+    # The SDK merges a list of strings into one multimodal input for gemini-embedding-2 and later:
+    # three passages must still come back as three vectors.
+    reply = await client.embed(
+        ["rank 8", "head pose", "A100 GPU"], model=model, query=False, dimensions=32
+    )
+    assert len(reply.vectors) == 3 and all(len(v) == 32 for v in reply.vectors)
+    assert reply.vectors[0] != reply.vectors[1]
+    assert [kind for kind, _ in gemini.embedded_texts] == ["RETRIEVAL_DOCUMENT"] * 3
+    assert reply.tokens_in > 0
+
+
+async def test_a_failed_embedding_is_an_llm_error(client: GeminiClient, gemini: FakeGemini) -> None:
+    gemini.reply_embed_error(403, "API key not valid")
+    with pytest.raises(LLMUnavailable, match="API key"):
+        await client.embed(["x"], model="gemini-embedding-001", query=True)

@@ -41,11 +41,38 @@ def test_a_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ({"PAPERBOT_LANGUAGE": "fr"}, "PAPERBOT_LANGUAGE"),
         ({"PAPERBOT_ARXIV_DELAY_SECONDS": "soon"}, "must be a number"),
         ({"PAPERBOT_ARXIV_API_URL": "ftp://x"}, "http(s) URL"),
+        ({"PAPERBOT_EMBEDDING_MODEL": "gemini-embedding-001"}, "needs PAPERBOT_LLM_PROVIDER"),
+        (
+            {
+                "GEMINI_API_KEY": "k",
+                "PAPERBOT_EMBEDDING_MODEL": "m",
+                "PAPERBOT_EMBEDDING_DIMENSIONS": "x",
+            },
+            "must be a number",
+        ),
     ],
 )
 def test_bad_settings_are_explained(env: dict[str, str], says: str) -> None:
     with pytest.raises(SettingsError, match=says.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
+
+
+def test_embeddings_are_off_unless_a_model_is_named() -> None:
+    assert Settings.from_env({"GEMINI_API_KEY": "k"}).embedding_model is None
+    gemini = Settings.from_env(
+        {"GEMINI_API_KEY": "k", "PAPERBOT_EMBEDDING_MODEL": "gemini-embedding-001"}
+    )
+    assert (gemini.embedding_model, gemini.embedding_dimensions) == ("gemini-embedding-001", 768)
+    sized = Settings.from_env(
+        {"OPENAI_API_KEY": "k", "PAPERBOT_LLM_PROVIDER": "openai",
+         "PAPERBOT_EMBEDDING_MODEL": "text-embedding-3-small", "PAPERBOT_EMBEDDING_DIMENSIONS": "512"}
+    )  # fmt: skip
+    assert (sized.embedding_model, sized.embedding_dimensions) == ("text-embedding-3-small", 512)
+    own = Settings.from_env(
+        {"PAPERBOT_LLM_PROVIDER": "openai", "PAPERBOT_OPENAI_BASE_URL": "http://127.0.0.1:11434/v1",
+         "PAPERBOT_EMBEDDING_MODEL": "nomic-embed-text"}
+    )  # fmt: skip
+    assert own.embedding_dimensions is None  # the model's own size
 
 
 def test_the_metrics_server_is_local_by_default_and_can_be_turned_off() -> None:

@@ -6,11 +6,11 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -105,6 +105,40 @@ class LLMClient(Protocol):
     async def aclose(self) -> None:
         """Release the client's connections."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedReply:
+    """Vectors for a batch of texts, in order, and the input tokens they cost."""
+
+    vectors: list[list[float]]
+    tokens_in: int  # the provider's count, else an estimate (four characters a token)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """A provider that turns texts into embedding vectors (both LLM clients are one)."""
+
+    provider: str
+
+    async def embed(
+        self, texts: Sequence[str], *, model: str, query: bool, dimensions: int | None = None
+    ) -> EmbedReply:
+        """One vector per text; ``query`` marks a search question rather than a passage."""
+        ...
+
+
+def check_vectors(vectors: list[list[float]], count: int, label: str) -> list[list[float]]:
+    """``vectors`` when there is one non-empty vector per text; LLMInvalidOutput otherwise."""
+    if len(vectors) != count or any(not v for v in vectors):
+        log.warning("%s returned %d embeddings for %d texts", label, len(vectors), count)
+        raise LLMInvalidOutput("the embedding model returned an unusable answer")
+    return vectors
+
+
+def estimate_tokens(texts: Sequence[str]) -> int:
+    """About four characters a token, for providers that do not count."""
+    return sum(max(1, len(t) // 4) for t in texts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 import httpx
 from google import genai
@@ -12,13 +13,16 @@ from google.genai import types
 from pydantic import BaseModel, ValidationError
 
 from bot.llm.base import (
+    EmbedReply,
     Failure,
     LLMInvalidOutput,
     LLMReply,
     RetryPolicy,
     T,
     call_with_retries,
+    check_vectors,
     connection_failure,
+    estimate_tokens,
     extract_json_text,
     failure_for_status,
     parse_duration,
@@ -172,6 +176,37 @@ class GeminiClient:
         resp = await self._generate(prompt, config)
         text = _text_or_raise(resp, self.label).strip()
         return LLMReply(text, *_tokens(resp), resp.model_version)
+
+    async def embed(
+        self, texts: Sequence[str], *, model: str, query: bool, dimensions: int | None = None
+    ) -> EmbedReply:
+        """Embed up to 100 texts in one batchEmbedContents call (RETRIEVAL_QUERY/_DOCUMENT)."""
+        config = types.EmbedContentConfig(
+            task_type="RETRIEVAL_QUERY" if query else "RETRIEVAL_DOCUMENT",
+            output_dimensionality=dimensions,
+        )
+        label = f"Gemini embeddings ({model})"
+        contents = [types.Content(parts=[types.Part(text=t)]) for t in texts]
+
+        async def attempt() -> types.EmbedContentResponse:
+            return await self._client.aio.models.embed_content(
+                model=model, contents=contents, config=config
+            )
+
+        resp = await call_with_retries(
+            attempt,
+            classify=self._classify,
+            policy=self._policy,
+            timeout_s=self._timeout_s,
+            label=label,
+        )
+        vectors = [list(e.values or []) for e in resp.embeddings or []]
+        usage = resp.usage_metadata
+        tokens = usage.prompt_token_count if usage and usage.prompt_token_count else None
+        return EmbedReply(
+            check_vectors(vectors, len(texts), label),
+            tokens if tokens is not None else estimate_tokens(texts),
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP clients (ours for async calls, the SDK's idle sync one)."""

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Literal
 
 import openai
 from openai import AsyncOpenAI, omit
+from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from pydantic import ValidationError
 
 from bot.llm.base import (
+    EmbedReply,
     Failure,
     LLMInvalidOutput,
     LLMReply,
     RetryPolicy,
     T,
     call_with_retries,
+    check_vectors,
     connection_failure,
+    estimate_tokens,
     extract_json_text,
     failure_for_status,
     parse_retry_after,
@@ -140,6 +145,38 @@ class OpenAICompatClient:
         resp = await self._complete(system, prompt, temperature, max_output_tokens, False)
         text = _content_or_raise(resp, self.label).strip()
         return LLMReply(text, *_tokens(resp), resp.model or None)
+
+    async def embed(
+        self, texts: Sequence[str], *, model: str, query: bool, dimensions: int | None = None
+    ) -> EmbedReply:
+        """Embed texts in one /embeddings call (floats, which every compatible server speaks)."""
+        label = f"{self._vendor} embeddings ({model})"
+
+        async def attempt() -> CreateEmbeddingResponse:
+            resp = await self._client.embeddings.create(
+                model=model,
+                input=list(texts),
+                dimensions=dimensions if dimensions is not None else omit,
+                encoding_format="float",
+            )
+            if not isinstance(resp, CreateEmbeddingResponse):
+                raise _NotACompletion
+            return resp
+
+        resp = await call_with_retries(
+            attempt,
+            classify=self._classify,
+            policy=self._policy,
+            timeout_s=self._timeout_s,
+            label=label,
+        )
+        ordered = sorted(resp.data, key=lambda d: d.index)
+        vectors = [list(d.embedding) for d in ordered]
+        tokens = resp.usage.prompt_tokens if resp.usage and resp.usage.prompt_tokens else None
+        return EmbedReply(
+            check_vectors(vectors, len(texts), label),
+            tokens if tokens is not None else estimate_tokens(texts),
+        )
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP client."""

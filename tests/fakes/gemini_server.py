@@ -1,4 +1,4 @@
-"""A fake Gemini API (generateContent, countTokens) in Google's wire format, for google-genai.
+"""A fake Gemini API (generateContent, countTokens, embeddings) in Google's wire format.
 
 Usage::
 
@@ -9,23 +9,39 @@ Usage::
         gemini.reply_error(429, retry_delay="1s")
         gemini.responder = lambda body: {"summary": FakeGemini.prompt_text(body)[:50]}
 
+        # embeddings: client.aio.models.embed_content(...) posts :batchEmbedContents
+        gemini.reply_embed_error(429, retry_delay="2s")   # the next embedding request fails
+        gemini.reply_embed_slow(0.5)                      # the one after is answered late
+        gemini.embedder = lambda text, dims: [1.0] * dims # replaces bag_embedding
+        assert gemini.embedded_texts[0] == ("RETRIEVAL_DOCUMENT", "first text")
+
 Queued replies are used first, one per generateContent call; then ``responder`` (request
 body -> a JSON-able object, or a str sent verbatim as the model's text); then a 501.
 ``countTokens`` is always answered and never consumes the queue.
+
+Embedding requests (``:batchEmbedContents``, and ``:embedContent``) have a queue of their
+own, so they never eat a scripted generateContent reply: queued embedding replies first, one
+per HTTP request, then vectors from ``embedder(text, outputDimensionality or 64)`` (None: a
+501). Like the real API, a batch of more than 100 requests, an empty text, or a request
+naming another model is a 400. ``calls`` counts generateContent requests only.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .httpfake import Recorded, Reply, ScriptedServer
+from .embedding import DEFAULT_DIMENSIONS, Embedder, as_float32, bag_embedding
+from .httpfake import Recorded, Reply, Responder, ScriptedServer
 
 ModelResponder = Callable[[dict[str, Any]], Any]
 
 _PATH = re.compile(r"^/(?P<version>[^/]+)/models/(?P<model>[^:/?]+):(?P<method>\w+)")
+EMBED_METHODS = ("batchEmbedContents", "embedContent")
+MAX_EMBED_BATCH = 100  # the real API's limit of requests in one batchEmbedContents call
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -90,6 +106,8 @@ class FakeGemini(ScriptedServer):
         super().__init__()
         self.responder = responder
         self.model_version: str | None = None  # sent as modelVersion when set
+        self.embedder: Embedder | None = bag_embedding  # (text, dimensions) -> vector
+        self._embed_queue: deque[Reply | Responder] = deque()
 
     # ------------------------------------------------------------- reading requests
     @staticmethod
@@ -112,6 +130,26 @@ class FakeGemini(ScriptedServer):
     def calls(self) -> int:
         """How many generateContent requests arrived."""
         return len(self.generate_requests)
+
+    @property
+    def embed_requests(self) -> list[Recorded]:
+        """The embedding requests (batchEmbedContents, embedContent) received so far."""
+        return [r for r in self.requests if _method(r) in EMBED_METHODS]
+
+    @property
+    def embedded_texts(self) -> list[tuple[str | None, str]]:
+        """(taskType, text) of every text sent for embedding, in order, errors included."""
+        return [
+            (item.get("taskType"), _embed_text(item))
+            for request in self.embed_requests
+            for item in _embed_items(request)
+        ]
+
+    @property
+    def embed_pending(self) -> int:
+        """How many queued embedding replies have not been used yet."""
+        with self._lock:
+            return len(self._embed_queue)
 
     # ------------------------------------------------------------------- scripting
     def reply_json(
@@ -172,12 +210,33 @@ class FakeGemini(ScriptedServer):
         else:
             self.queue(lambda request: _delayed(self.fallback(request), seconds))
 
+    def queue_embed(self, *items: Reply | Responder) -> None:
+        """Queue replies (or per-request callables) for embedding requests only, in order."""
+        with self._lock:
+            self._embed_queue.extend(items)
+
+    def reply_embed_error(
+        self, status: int, message: str = "scripted error", retry_delay: str | None = None
+    ) -> None:
+        """Fail the next embedding request in Google's envelope (``retry_delay`` like "2s")."""
+        self.queue_embed(Reply(status, gemini_error(status, message, retry_delay)))
+
+    def reply_embed_slow(self, seconds: float) -> None:
+        """Answer the next embedding request as usual, but only after ``seconds``."""
+        self.queue_embed(lambda request: _delayed(self.embed_answer(request), seconds))
+
     # --------------------------------------------------------------------- routing
     def handle(self, request: Recorded) -> Reply:
         """Route by path: countTokens answers directly, unknown paths 404, else the script."""
         match = _PATH.match(request.path)
         if request.method != "POST" or match is None:
             return Reply(404, gemini_error(404, f"no such method {request.path}"))
+        if match["method"] in EMBED_METHODS:
+            with self._lock:
+                item = self._embed_queue.popleft() if self._embed_queue else None
+            if item is None:
+                return self.embed_answer(request)
+            return item if isinstance(item, Reply) else item(request)
         if match["method"] == "countTokens":
             text = self.prompt_text(request.body or {})
             return Reply(200, {"totalTokens": estimate_tokens(text)})
@@ -198,6 +257,72 @@ class FakeGemini(ScriptedServer):
             model_version=self.model_version,
         )
         return Reply(200, body)
+
+    def embed_answer(self, request: Recorded) -> Reply:
+        """The unscripted answer to an embedding request: vectors, or the real API's 400s."""
+        match = _PATH.match(request.path)
+        body = request.body if isinstance(request.body, dict) else {}
+        if match is None:
+            return Reply(404, gemini_error(404, f"no such method {request.path}"))
+        batch = match["method"] == "batchEmbedContents"
+        items = _embed_items(request)
+        where = "BatchEmbedContentsRequest.requests" if batch else "EmbedContentRequest"
+        if batch and not isinstance(body.get("requests"), list):
+            return _invalid(f"* {where}: a list of requests is required")
+        if batch and not items:
+            return _invalid(f"* {where}: at least one request is required")
+        if len(items) > MAX_EMBED_BATCH:
+            return _invalid(f"* {where}: at most {MAX_EMBED_BATCH} requests can be in one batch")
+        model = f"models/{match['model']}"
+        for index, item in enumerate(items):
+            field = f"{where}[{index}]" if batch else where
+            if item.get("model", model) != model:
+                return _invalid(f"* {field}.model: must be the batch's model {model}")
+            if not _embed_text(item):
+                return _invalid(f"* {field}.content: text must be non-empty")
+            dims = item.get("outputDimensionality")
+            if dims is not None and (not isinstance(dims, int) or dims < 1):
+                return _invalid(f"* {field}.output_dimensionality: must be a positive integer")
+        if self.embedder is None:
+            return super().fallback(request)
+        embedder = self.embedder
+        vectors = [
+            as_float32(
+                embedder(_embed_text(item), item.get("outputDimensionality") or DEFAULT_DIMENSIONS)
+            )
+            for item in items
+        ]
+        if batch:
+            return Reply(200, {"embeddings": [{"values": v} for v in vectors]})
+        return Reply(200, {"embedding": {"values": vectors[0]}})
+
+
+def _method(request: Recorded) -> str | None:
+    """The method a request's path names (``generateContent``…), or None."""
+    match = _PATH.match(request.path)
+    return match["method"] if match else None
+
+
+def _embed_items(request: Recorded) -> list[dict[str, Any]]:
+    """The per-text requests of an embedding request (one for embedContent)."""
+    body = request.body if isinstance(request.body, dict) else {}
+    if _method(request) == "embedContent":
+        return [body]
+    items = body.get("requests")
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
+def _embed_text(item: dict[str, Any]) -> str:
+    """The text one embedding request embeds: its content's text parts, a line apart."""
+    content = item.get("content")
+    parts = content.get("parts") if isinstance(content, dict) else None
+    texts = [p["text"] for p in parts or [] if isinstance(p, dict) and "text" in p]
+    return "\n".join(str(t) for t in texts)
+
+
+def _invalid(message: str) -> Reply:
+    """A 400 INVALID_ARGUMENT in Google's envelope."""
+    return Reply(400, gemini_error(400, message))
 
 
 def _texts(content: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible chat-completions API (``POST /v1/chat/completions``), for openai.
+"""A fake OpenAI-compatible API (``/v1/chat/completions``, ``/v1/embeddings``), for openai.
 
 Usage::
 
@@ -8,20 +8,38 @@ Usage::
         fake.reply_error(429, retry_after=1)          # sent as a Retry-After header
         fake.responder = lambda body: {"summary": FakeOpenAI.prompt_text(body)[:50]}
 
+        # embeddings: client.embeddings.create(model=..., input=[...], dimensions=32)
+        fake.reply_embed_error(429, retry_after=1)    # the next embedding request fails
+        fake.reply_embed_slow(0.5)                    # the one after is answered late
+        fake.embedder = lambda text, dims: [1.0] * dims  # replaces bag_embedding
+        assert fake.embedded_texts == ["first text", "second text"]
+
 Queued replies are used first, one per completion; then ``responder`` (request body -> a
 JSON-able object, or a str sent verbatim as the message content); then a 501.
 ``GET /v1/models`` always lists the models seen so far.
+
+``POST /v1/embeddings`` has a queue of its own, so it never eats a scripted completion:
+queued embedding replies first, one per HTTP request, then vectors from
+``embedder(text, dimensions or 64)`` (None: a 501), as a JSON list or, for
+``encoding_format="base64"`` (what the SDK asks for unless told otherwise), little-endian
+float32 in base64. Like the real API, more than 2048 inputs or an empty string is a 400.
+``calls`` counts chat completions only.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .httpfake import Recorded, Reply, ScriptedServer
+from .embedding import DEFAULT_DIMENSIONS, Embedder, as_float32, bag_embedding
+from .httpfake import Recorded, Reply, Responder, ScriptedServer
 
 ModelResponder = Callable[[dict[str, Any]], Any]
+MAX_EMBED_INPUTS = 2048  # the real API's limit of inputs in one embeddings request
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -80,6 +98,8 @@ class FakeOpenAI(ScriptedServer):
     def __init__(self, responder: ModelResponder | None = None) -> None:
         super().__init__()
         self.responder = responder
+        self.embedder: Embedder | None = bag_embedding  # (text, dimensions) -> vector
+        self._embed_queue: deque[Reply | Responder] = deque()
 
     @property
     def base_url(self) -> str:
@@ -107,6 +127,22 @@ class FakeOpenAI(ScriptedServer):
     def calls(self) -> int:
         """How many chat-completion requests arrived."""
         return len(self.completion_requests)
+
+    @property
+    def embed_requests(self) -> list[Recorded]:
+        """The embeddings requests received so far."""
+        return [r for r in self.requests if _is_embeddings(r)]
+
+    @property
+    def embedded_texts(self) -> list[str]:
+        """Every text sent for embedding, in order, errors included."""
+        return [t for r in self.embed_requests for t in _inputs(r.body) if isinstance(t, str)]
+
+    @property
+    def embed_pending(self) -> int:
+        """How many queued embedding replies have not been used yet."""
+        with self._lock:
+            return len(self._embed_queue)
 
     # ------------------------------------------------------------------- scripting
     def reply_json(
@@ -160,14 +196,37 @@ class FakeOpenAI(ScriptedServer):
         else:
             self.queue(lambda request: _delayed(self.fallback(request), seconds))
 
+    def queue_embed(self, *items: Reply | Responder) -> None:
+        """Queue replies (or per-request callables) for embedding requests only, in order."""
+        with self._lock:
+            self._embed_queue.extend(items)
+
+    def reply_embed_error(
+        self, status: int, message: str = "scripted error", retry_after: float | str | None = None
+    ) -> None:
+        """Fail the next embedding request in OpenAI's envelope (``retry_after``: a header)."""
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        self.queue_embed(Reply(status, openai_error(status, message), headers))
+
+    def reply_embed_slow(self, seconds: float) -> None:
+        """Answer the next embedding request as usual, but only after ``seconds``."""
+        self.queue_embed(lambda request: _delayed(self.embed_answer(request), seconds))
+
     # --------------------------------------------------------------------- routing
     def handle(self, request: Recorded) -> Reply:
         """Route by path: the models list answers directly, completions use the script."""
         path = request.path.split("?")[0]
         if request.method == "GET" and path.endswith("/models"):
-            seen = sorted({str((r.body or {}).get("model")) for r in self.completion_requests})
+            used = self.completion_requests + self.embed_requests
+            seen = sorted({str((r.body or {}).get("model")) for r in used})
             data = [{"id": m, "object": "model", "owned_by": "fake"} for m in seen]
             return Reply(200, {"object": "list", "data": data})
+        if _is_embeddings(request):
+            with self._lock:
+                item = self._embed_queue.popleft() if self._embed_queue else None
+            if item is None:
+                return self.embed_answer(request)
+            return item if isinstance(item, Reply) else item(request)
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return Reply(404, openai_error(404, f"no such route {request.path}"))
         return super().handle(request)
@@ -186,6 +245,70 @@ class FakeOpenAI(ScriptedServer):
             tokens_out=estimate_tokens(text),
         )
         return Reply(200, payload)
+
+    def embed_answer(self, request: Recorded) -> Reply:
+        """The unscripted answer to an embeddings request: vectors, or the real API's 400s."""
+        body = request.body if isinstance(request.body, dict) else {}
+        raw = body.get("input")
+        texts = _inputs(body)
+        if raw is None or texts == []:
+            return _invalid("'input' is required and must not be an empty list", "input")
+        if not all(isinstance(t, str) for t in texts):
+            return _invalid("the fake embeds only strings, not token arrays", "input")
+        if len(texts) > MAX_EMBED_INPUTS:
+            return _invalid(f"'input' must have at most {MAX_EMBED_INPUTS} items", "input")
+        for index, text in enumerate(texts):
+            if text == "":
+                return _invalid(f"'$.input[{index}]' is invalid: it must not be empty", "input")
+        dims = body.get("dimensions")
+        if dims is not None and (not isinstance(dims, int) or dims < 1):
+            return _invalid("'dimensions' must be a positive integer", "dimensions")
+        encoding = body.get("encoding_format") or "float"
+        if encoding not in ("float", "base64"):
+            return _invalid("'encoding_format' must be 'float' or 'base64'", "encoding_format")
+        if self.embedder is None:
+            return super().fallback(request)
+        embedder = self.embedder
+        vectors = [as_float32(embedder(t, dims or DEFAULT_DIMENSIONS)) for t in texts]
+        data = [
+            {"object": "embedding", "index": i, "embedding": _encode(v, encoding)}
+            for i, v in enumerate(vectors)
+        ]
+        tokens = sum(estimate_tokens(t) for t in texts)
+        payload = {
+            "object": "list",
+            "data": data,
+            "model": str(body.get("model", "fake-embedding")),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        return Reply(200, payload)
+
+
+def _is_embeddings(request: Recorded) -> bool:
+    """Whether a request is ``POST …/embeddings``."""
+    return request.method == "POST" and request.path.split("?")[0].endswith("/embeddings")
+
+
+def _inputs(body: Any) -> list[Any]:
+    """The inputs of an embeddings request body: a lone string becomes a one-item list."""
+    raw = body.get("input") if isinstance(body, dict) else None
+    if isinstance(raw, str):
+        return [raw]
+    return list(raw) if isinstance(raw, list) else []
+
+
+def _encode(vector: list[float], encoding: str) -> list[float] | str:
+    """A vector as a JSON list, or as base64 of little-endian float32 (``"base64"``)."""
+    if encoding == "float":
+        return vector
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+def _invalid(message: str, param: str) -> Reply:
+    """A 400 invalid_request_error in OpenAI's envelope, naming the bad parameter."""
+    error = openai_error(400, message)
+    error["error"]["param"] = param
+    return Reply(400, error)
 
 
 def _text(message: dict[str, Any]) -> str:
