@@ -30,9 +30,11 @@ def _banner(core: Core, adapters: Sequence[str]) -> str:
     llm = core.summarizer.label
     if core.summarizer.extractive:
         llm = f"{EXTRACTIVE_LABEL}; set GEMINI_API_KEY for LLM summaries"
+    embeddings = core.qa.embeddings
+    ranking = f"BM25 + {embeddings.model} embeddings" if embeddings else "BM25"
     return (
         f"paperbot · storage: {core.redis_description} · summaries: {llm} · "
-        f"chats: {', '.join(adapters)}"
+        f"passages for questions: {ranking} · chats: {', '.join(adapters)}"
     )
 
 

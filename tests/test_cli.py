@@ -139,6 +139,7 @@ def test_chat_works_with_no_token_and_no_key(tmp_path: Path, arxiv: FakeArxiv) -
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "embedded Redis" in out and "console chat" in out
+    assert "passages for questions: BM25 ·" in out  # offline: no embeddings
     assert "extractive summary (no LLM configured)" in out
     assert "/summarize — Summarize an arXiv paper" in out
     assert "TalkLoRA: Low-Rank Adaptation for Speech-Driven Animation" in out
