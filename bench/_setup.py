@@ -136,6 +136,51 @@ class TimedSummarizer:
             self.watch.calls += 1
 
 
+class TimedLLM:
+    """Wraps an LLMClient and times its calls (the HTTP request and parsing the reply)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.watch = Stopwatch()
+
+    @property
+    def provider(self) -> str:
+        """The wrapped client's provider (so cache keys do not change)."""
+        return str(self.inner.provider)
+
+    @property
+    def model(self) -> str:
+        """The wrapped client's model (so cache keys do not change)."""
+        return str(self.inner.model)
+
+    @property
+    def label(self) -> str:
+        """The wrapped client's label."""
+        return str(self.inner.label)
+
+    async def generate_json(self, **kwargs: Any) -> Any:
+        """The wrapped ``generate_json``, timed."""
+        start = time.perf_counter()
+        try:
+            return await self.inner.generate_json(**kwargs)
+        finally:
+            self.watch.seconds += time.perf_counter() - start
+            self.watch.calls += 1
+
+    async def generate_text(self, **kwargs: Any) -> Any:
+        """The wrapped ``generate_text``, timed."""
+        start = time.perf_counter()
+        try:
+            return await self.inner.generate_text(**kwargs)
+        finally:
+            self.watch.seconds += time.perf_counter() - start
+            self.watch.calls += 1
+
+    async def aclose(self) -> None:
+        """Close the wrapped client."""
+        await self.inner.aclose()
+
+
 class SlowResponder:
     """A FakeGemini responder that waits ``latency`` seconds and records each answer's length."""
 

@@ -4,11 +4,11 @@ Usage::
 
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
-Runs bench/summarize.py and bench/digest.py in their own processes (their stdout is parsed),
-and bench/cost.py and bench/memory.py through their functions; the table goes between
-``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added under a "Benchmarks"
-heading at the end when absent). The entry point is ``report()``, not ``main()``, so that
-bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
+Runs bench/summarize.py, bench/digest.py and bench/answers.py in their own processes (their
+stdout is parsed), and bench/cost.py and bench/memory.py through their functions; the table goes
+between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added under a
+"Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
+so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
 """
 
 # ruff: noqa: E402 (the paths must be set before bot and the test helpers are imported)
@@ -105,6 +105,35 @@ def digest_rows(out: str, chats: int) -> list[Row]:
     return rows
 
 
+def answers_rows(out: str) -> list[Row]:
+    """/ask latency cold, warm and repeated against the fake LLM's L, and tokens per answer."""
+    rows = []
+    latency = find(rf"^LLM latency L {NUM} ms", out)
+    if latency is None:
+        return rows
+    pattern = (rf"^answer latency (cold|warm|repeated) p50 {NUM} ms p95 {NUM} ms n (\d+)"
+               r"(?: overhead p50 (-?[\d.]+) ms)?")  # fmt: skip
+    for m in re.finditer(pattern, out, re.MULTILINE):
+        what = {"cold": "first question on a paper", "warm": "index cached, new question",
+                "repeated": "same question again, answer cached"}[m[1]]  # fmt: skip
+        if m[5] is not None:
+            n = f"{m[4]} papers" if m[1] == "cold" else f"{m[4]} questions"
+            rows.append([f"/ask {m[1]}: {what} ({n})",
+                         f"p50 {m[2]} ms, p95 {m[3]} ms", f"fake LLM call L = {latency[1]} ms",
+                         f"p50 − L = {m[5]} ms"])  # fmt: skip
+        else:
+            rows.append([f"/ask {m[1]}: {what} ({m[4]} questions)",
+                         f"p50 {m[2]} ms, p95 {m[3]} ms", "no LLM call",
+                         "0 LLM calls"])  # fmt: skip
+    tokens = find(rf"^tokens sent per answer mean {NUM} max {NUM}", out)
+    calls = find(rf"^LLM calls per new question {NUM}", out)
+    if tokens:
+        rows.append(["tokens sent per /ask answer (system + prompt + schema, chars / 4)",
+                     f"mean {tokens[1]}, max {tokens[2]}", "passages capped at 7,000 chars",
+                     f"{calls[1] if calls else '?'} LLM calls per new question"])  # fmt: skip
+    return rows
+
+
 def cost_rows() -> list[Row]:
     """Mean tokens and dollars per paper against ChatPaper's three calls."""
     rows = asyncio.run(cost.measure())
@@ -173,6 +202,7 @@ def report(argv: list[str] | None = None) -> int:
             "digest",
             lambda: digest_rows(run_script("digest", "--chats", str(args.chats)), args.chats),
         ),
+        ("answers", lambda: answers_rows(run_script("answers"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]
