@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ MIN_SCORE = 1.0  # below this, the best passage shares too little with the quest
 PASSAGE_BUDGET = 7000  # characters of passages sent per answer (~1,750 tokens)
 HISTORY_TURNS = 3
 ANSWER_WORDS = 180
+INDEXES_KEPT = 32  # passage indexes of recently asked papers kept in memory
 
 
 class Turn(BaseModel):
@@ -115,6 +117,7 @@ class QAService:
     metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
     tokens_in: int = 0
+    _indexes: OrderedDict[str, BM25Index] = field(default_factory=OrderedDict, repr=False)
 
     @property
     def model_id(self) -> str:
@@ -125,14 +128,21 @@ class QAService:
         return f"{self.llm.provider}/{self.llm.model}{ranking}"
 
     async def index(self, meta: PaperMeta) -> BM25Index:
-        """The paper's passage index, built once per version and cached in Redis."""
+        """The paper's passage index, built once per version, cached in Redis and in memory."""
         key = self.cache.key("index", meta.id.versioned, str(FORMAT))
-        raw = await self.cache.redis.get(key)
-        if raw is not None:
-            return BM25Index.from_dict(_json_loads(raw))
-        text = await self.papers.full_text(meta)
-        index = BM25Index.build(chunk_paper(text))
-        await self.cache.redis.set(key, _json_dumps(index.to_dict()), ex=VERSION_TTL)
+        index = self._indexes.get(key)
+        if index is None:
+            raw = await self.cache.redis.get(key)
+            if raw is not None:
+                index = BM25Index.from_dict(_json_loads(raw))
+            else:
+                text = await self.papers.full_text(meta)
+                index = BM25Index.build(chunk_paper(text))
+                await self.cache.redis.set(key, _json_dumps(index.to_dict()), ex=VERSION_TTL)
+        self._indexes[key] = index
+        self._indexes.move_to_end(key)
+        while len(self._indexes) > INDEXES_KEPT:
+            self._indexes.popitem(last=False)
         return index
 
     async def retriever(self, meta: PaperMeta) -> Retriever:
