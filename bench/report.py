@@ -4,10 +4,10 @@ Usage::
 
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
-Runs bench/summarize.py, bench/digest.py and bench/answers.py in their own processes (their
-stdout is parsed), and bench/cost.py and bench/memory.py through their functions; the table goes
-between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added under a
-"Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
+Runs bench/summarize.py, bench/digest.py, bench/answers.py and bench/retrieval.py in their own
+processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
+the table goes between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added
+under a "Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
 so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
 """
 
@@ -134,6 +134,26 @@ def answers_rows(out: str) -> list[Row]:
     return rows
 
 
+def retrieval_rows(out: str) -> list[Row]:
+    """Recall@1/3/6 of BM25, and of the hybrid with the local stand-in embedding model."""
+    pattern = r"^(all papers|embeddings|hybrid)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
+    found = {m[1]: m for m in re.finditer(pattern, out, re.MULTILINE)}
+    bm25 = found.get("all papers")
+    if bm25 is None:
+        return []
+    recall = "R@1 {0[3]} · R@3 {0[4]} · R@6 {0[5]}".format
+    rows = [[f"passages for /ask: BM25 recall ({bm25[2]} questions, 5 papers)", recall(bm25),
+             "the answer's passage among the ~6 sent", "offline default"]]  # fmt: skip
+    for name in ("hybrid", "embeddings"):
+        m = found.get(name)
+        if m is not None:
+            what = "BM25 + embeddings fused" if name == "hybrid" else "embeddings alone"
+            delta = float(m[5]) - float(bm25[5])
+            rows.append([f"passages for /ask: {what} (all-MiniLM-L6-v2 stand-in)", recall(m),
+                         f"BM25 R@6 {bm25[5]}", f"R@6 {delta:+.2f}"])  # fmt: skip
+    return rows
+
+
 def cost_rows() -> list[Row]:
     """Mean tokens and dollars per paper against ChatPaper's three calls."""
     rows = asyncio.run(cost.measure())
@@ -203,6 +223,7 @@ def report(argv: list[str] | None = None) -> int:
             lambda: digest_rows(run_script("digest", "--chats", str(args.chats)), args.chats),
         ),
         ("answers", lambda: answers_rows(run_script("answers"))),
+        ("retrieval", lambda: retrieval_rows(run_script("retrieval"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]
