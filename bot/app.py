@@ -52,6 +52,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
             model=settings.llm_model,
             base_url=settings.gemini_base_url,
             timeout_s=settings.llm_timeout_s,
+            thinking_budget=settings.gemini_thinking_budget,
         )
     if settings.llm_provider == "openai":
         from bot.llm.openai_compat import OpenAICompatClient

@@ -112,6 +112,7 @@ class Settings:
     openai_api_key: Secret | None = None
     openai_base_url: str | None = None
     llm_timeout_s: float = 120.0
+    gemini_thinking_budget: int | None = None  # None: the model's own (dynamic) thinking
     embedding_model: str | None = None  # None: questions are matched to passages by BM25 alone
     embedding_dimensions: int | None = None  # None: the model's own size
     arxiv_api_url: str = ARXIV_API_URL
@@ -178,6 +179,10 @@ class Settings:
                 "(the embeddings come from that provider)"
             )
         dimensions = int(_number(env, "PAPERBOT_EMBEDDING_DIMENSIONS", 0, 0)) or None
+        thinking = env.get("PAPERBOT_GEMINI_THINKING_BUDGET", "").strip()
+        thinking_budget = (
+            int(_number(env, "PAPERBOT_GEMINI_THINKING_BUDGET", 0, -1)) if thinking else None
+        )
         if embedding_model and provider == "gemini" and dimensions is None:
             dimensions = GEMINI_EMBEDDING_DIMENSIONS
         data_dir = env.get("PAPERBOT_DATA_DIR", "").strip()
@@ -193,6 +198,7 @@ class Settings:
             openai_api_key=openai_key,
             openai_base_url=openai_base,
             llm_timeout_s=_number(env, "PAPERBOT_LLM_TIMEOUT_SECONDS", 120.0, 1.0),
+            gemini_thinking_budget=thinking_budget,
             embedding_model=embedding_model,
             embedding_dimensions=dimensions if embedding_model else None,
             arxiv_api_url=_url(env, "PAPERBOT_ARXIV_API_URL", ARXIV_API_URL),

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from bot.errors import LLMError
 from bot.llm import LLMInvalidOutput, LLMRateLimited, LLMTimeout, LLMUnavailable
-from bot.llm.gemini import GeminiClient, retry_delay_of
+from bot.llm.gemini import THINKING_HEADROOM, GeminiClient, retry_delay_of
 from bot.models import Analysis
 
 KEY = "AIzaSy-test-SECRET-0123456789abcdef"
@@ -88,7 +88,7 @@ async def test_request_carries_system_temperature_schema_and_key(
     assert FakeGemini.prompt_text(request.body) == "Paper text"
     config = request.body["generationConfig"]
     assert config["temperature"] == 0.7
-    assert config["maxOutputTokens"] == 321
+    assert config["maxOutputTokens"] == 321 + THINKING_HEADROOM  # 2.5 thinks within the limit
     assert config["responseMimeType"] == "application/json"
     schema = config.get("responseSchema") or config.get("responseJsonSchema")
     assert set(schema["properties"]) == {"summary", "score"}
@@ -295,8 +295,65 @@ async def test_thinking_budget_is_sent_when_set(gemini: FakeGemini) -> None:
         await llm.generate_text(system="s", prompt="p")
     finally:
         await llm.aclose()
-    thinking = gemini.requests[0].body["generationConfig"]["thinkingConfig"]
-    assert thinking in ({"thinkingBudget": 0}, {"thinking_budget": 0})  # the API reads both
+    config = gemini.requests[0].body["generationConfig"]
+    assert config["thinkingConfig"] in ({"thinkingBudget": 0}, {"thinking_budget": 0})
+    assert config["maxOutputTokens"] == 2048  # no thinking: no room needed for it
+
+
+@pytest.mark.parametrize(
+    ("model", "budget", "sent_limit", "sent_budget"),
+    [
+        ("gemini-2.5-flash", None, 2048 + THINKING_HEADROOM, None),  # dynamic thinking
+        ("gemini-2.5-pro", 512, 2048 + 512, 512),
+        ("gemini-flash-latest", None, 2048 + THINKING_HEADROOM, None),  # an alias of a 2.5
+        ("gemini-2.0-flash", 512, 2048, None),  # does not think; caps output at 8,192
+        ("gemma-3-27b-it", None, 2048, None),
+    ],
+)
+async def test_the_output_limit_leaves_room_for_thinking(
+    gemini: FakeGemini, model: str, budget: int | None, sent_limit: int, sent_budget: int | None
+) -> None:
+    llm = GeminiClient(KEY, model, base_url=gemini.url, timeout_s=2, thinking_budget=budget)
+    gemini.reply_text("ok")
+    try:
+        await llm.generate_text(system="s", prompt="p", max_output_tokens=2048)
+    finally:
+        await llm.aclose()
+    config = gemini.requests[0].body["generationConfig"]
+    assert config["maxOutputTokens"] == sent_limit
+    thinking = config.get("thinkingConfig") or {}
+    assert thinking.get("thinkingBudget", thinking.get("thinking_budget")) == sent_budget
+
+
+@pytest.mark.parametrize(("budget", "thought"), [(None, 6000), (1000, 1000)])
+async def test_a_model_that_thinks_at_length_still_answers(
+    gemini: FakeGemini, budget: int | None, thought: int
+) -> None:
+    gemini.responder = lambda body: {"summary": "fits", "score": 3}
+    gemini.thinks = 6000  # more than the 4,096 tokens asked for the answer itself
+    llm = GeminiClient(KEY, MODEL, base_url=gemini.url, timeout_s=2, thinking_budget=budget)
+    try:
+        reply = await llm.generate_json(
+            system="s", prompt="p", schema=Answer, max_output_tokens=4096
+        )
+    finally:
+        await llm.aclose()
+    assert reply.value.summary == "fits"
+    assert thought < reply.tokens_out < thought + 100  # thinking is billed as output, and counted
+
+
+async def test_a_budget_spent_thinking_is_reported_not_returned_as_an_answer(
+    gemini: FakeGemini, caplog: pytest.LogCaptureFixture
+) -> None:
+    gemini.responder = lambda body: {"summary": "never seen", "score": 3}
+    gemini.thinks = 20_000  # beyond even the headroom
+    llm = GeminiClient(KEY, MODEL, base_url=gemini.url, timeout_s=2)
+    try:
+        with pytest.raises(LLMInvalidOutput, match="cut off"):
+            await llm.generate_json(system="s", prompt="p", schema=Answer, max_output_tokens=100)
+    finally:
+        await llm.aclose()
+    assert "PAPERBOT_GEMINI_THINKING_BUDGET" in caplog.text
 
 
 def test_empty_key_is_refused() -> None:

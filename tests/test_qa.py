@@ -198,3 +198,13 @@ async def test_without_a_model_an_unrelated_question_is_not_answered_with_noise(
         assert "does not seem to say" in chat.text and "“" not in chat.text
     finally:
         await core.aclose()
+
+
+async def test_a_model_that_thinks_first_still_answers(core: Core, gemini: FakeGemini) -> None:
+    gemini.thinks = 4000  # Gemini 2.5 thinks before answering, within the output limit
+    chat = Transcript()
+    await core.handle(command("/ask 2408.13714 which LoRA rank works best?"), chat)
+    assert "rank 8 works best" in chat.text
+    summary = Transcript()
+    await core.handle(command("/summarize 2408.13714"), summary)
+    assert "Summarizing failed" not in summary.text and summary.posts[-1].title == "TalkLoRA"

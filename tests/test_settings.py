@@ -42,6 +42,7 @@ def test_a_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ({"PAPERBOT_ARXIV_DELAY_SECONDS": "soon"}, "must be a number"),
         ({"PAPERBOT_ARXIV_API_URL": "ftp://x"}, "http(s) URL"),
         ({"PAPERBOT_EMBEDDING_MODEL": "gemini-embedding-001"}, "needs PAPERBOT_LLM_PROVIDER"),
+        ({"PAPERBOT_GEMINI_THINKING_BUDGET": "-5"}, "at least -1"),
         (
             {
                 "GEMINI_API_KEY": "k",
@@ -73,6 +74,12 @@ def test_embeddings_are_off_unless_a_model_is_named() -> None:
          "PAPERBOT_EMBEDDING_MODEL": "nomic-embed-text"}
     )  # fmt: skip
     assert own.embedding_dimensions is None  # the model's own size
+
+
+def test_the_gemini_thinking_budget_is_the_models_own_unless_set() -> None:
+    assert Settings.from_env({"GEMINI_API_KEY": "k"}).gemini_thinking_budget is None
+    off = Settings.from_env({"GEMINI_API_KEY": "k", "PAPERBOT_GEMINI_THINKING_BUDGET": "0"})
+    assert off.gemini_thinking_budget == 0
 
 
 def test_the_metrics_server_is_local_by_default_and_can_be_turned_off() -> None:

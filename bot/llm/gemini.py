@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 
 import httpx
@@ -36,6 +37,11 @@ log = logging.getLogger("bot.llm.gemini")
 _TIMEOUTS = (httpx.TimeoutException,)
 _TRANSPORT = (httpx.TransportError,)
 
+# Output tokens allowed on top of an answer's for a model's own (dynamic) thinking: Gemini counts
+# thoughts against maxOutputTokens, so without room a long think leaves an empty answer.
+THINKING_HEADROOM = 8192
+_NON_THINKING = re.compile(r"^(models/)?(gemini-(1\.\d|2\.0)|gemma-)")
+
 _BLOCKING_FINISH = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "OTHER"}
 
 
@@ -63,6 +69,20 @@ def _finish_reason(resp: types.GenerateContentResponse) -> str:
     return ""
 
 
+def thinks(model: str) -> bool:
+    """Whether a Gemini model thinks before answering (2.5 and later; 1.x, 2.0 and Gemma don't)."""
+    return _NON_THINKING.match(model) is None
+
+
+def output_limit(model: str, answer_tokens: int, thinking_budget: int | None) -> int:
+    """maxOutputTokens for an answer of ``answer_tokens``: plus the thinking it may do first."""
+    if not thinks(model):
+        return answer_tokens
+    if thinking_budget is None or thinking_budget < 0:  # the model's own, dynamic budget
+        return answer_tokens + THINKING_HEADROOM
+    return answer_tokens + thinking_budget
+
+
 def _tokens(resp: types.GenerateContentResponse) -> tuple[int, int]:
     """Prompt and output tokens (thinking counts as output) from usage metadata, 0 if absent."""
     usage = resp.usage_metadata
@@ -78,7 +98,15 @@ def _text_or_raise(resp: types.GenerateContentResponse, label: str) -> str:
     text = resp.text
     if text and text.strip() and reason != "MAX_TOKENS":
         return text
-    log.warning("%s returned no usable text (finish reason %s)", label, reason or "none")
+    thoughts = resp.usage_metadata.thoughts_token_count if resp.usage_metadata else None
+    log.warning(
+        "%s returned no usable text (finish reason %s%s)",
+        label,
+        reason or "none",
+        f", {thoughts} tokens of thinking; PAPERBOT_GEMINI_THINKING_BUDGET bounds it"
+        if thoughts and reason == "MAX_TOKENS"
+        else "",
+    )
     if reason in _BLOCKING_FINISH or reason == "BLOCKED" or resp.prompt_feedback is not None:
         raise LLMInvalidOutput(f"the language model declined to answer ({reason or 'blocked'})")
     if reason == "MAX_TOKENS":
@@ -223,12 +251,12 @@ class GeminiClient:
     ) -> types.GenerateContentConfig:
         """Generation settings; with ``schema``, ask for JSON matching it."""
         thinking = None
-        if self._thinking_budget is not None:
+        if self._thinking_budget is not None and thinks(self.model):
             thinking = types.ThinkingConfig(thinking_budget=self._thinking_budget)
         return types.GenerateContentConfig(
             system_instruction=system,
             temperature=temperature,
-            max_output_tokens=max_output_tokens,
+            max_output_tokens=output_limit(self.model, max_output_tokens, self._thinking_budget),
             thinking_config=thinking,
             response_mime_type="application/json" if schema is not None else None,
             response_schema=schema,

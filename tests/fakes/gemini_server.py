@@ -8,6 +8,7 @@ Usage::
         gemini.reply_json({"summary": "…"}, tokens_in=12, tokens_out=34)
         gemini.reply_error(429, retry_delay="1s")
         gemini.responder = lambda body: {"summary": FakeGemini.prompt_text(body)[:50]}
+        gemini.thinks = 3000   # a thinking model: thoughts count against maxOutputTokens
 
         # embeddings: client.aio.models.embed_content(...) posts :batchEmbedContents
         gemini.reply_embed_error(429, retry_delay="2s")   # the next embedding request fails
@@ -81,19 +82,20 @@ def gemini_response(
     tokens_out: int,
     finish_reason: str = "STOP",
     model_version: str | None = None,
+    thoughts: int = 0,
 ) -> dict[str, Any]:
     """A generateContent answer with one candidate (no content when ``text`` is None)."""
     candidate: dict[str, Any] = {"finishReason": finish_reason, "index": 0}
     if text is not None:
         candidate["content"] = {"role": "model", "parts": [{"text": text}]}
-    body: dict[str, Any] = {
-        "candidates": [candidate],
-        "usageMetadata": {
-            "promptTokenCount": tokens_in,
-            "candidatesTokenCount": tokens_out,
-            "totalTokenCount": tokens_in + tokens_out,
-        },
+    usage: dict[str, Any] = {
+        "promptTokenCount": tokens_in,
+        "candidatesTokenCount": tokens_out,
+        "totalTokenCount": tokens_in + tokens_out + thoughts,
     }
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    body: dict[str, Any] = {"candidates": [candidate], "usageMetadata": usage}
     if model_version is not None:
         body["modelVersion"] = model_version
     return body
@@ -105,6 +107,10 @@ class FakeGemini(ScriptedServer):
     def __init__(self, responder: ModelResponder | None = None) -> None:
         super().__init__()
         self.responder = responder
+        # Tokens a thinking model spends thinking on each responder answer (within any
+        # thinkingBudget): like Gemini 2.5, they count against maxOutputTokens, and a reply
+        # that does not fit ends with MAX_TOKENS and no (or cut) text.
+        self.thinks = 0
         self.model_version: str | None = None  # sent as modelVersion when set
         self.embedder: Embedder | None = bag_embedding  # (text, dimensions) -> vector
         self._embed_queue: deque[Reply | Responder] = deque()
@@ -249,12 +255,26 @@ class FakeGemini(ScriptedServer):
         if self.responder is None:
             return super().fallback(request)
         out = self.responder(request.body or {})
-        text = out if isinstance(out, str) else json.dumps(out)
+        text: str | None = out if isinstance(out, str) else json.dumps(out)
+        tokens_out = estimate_tokens(text or "")
+        config = (request.body or {}).get("generationConfig") or {}
+        thinking = config.get("thinkingConfig") or {}  # the SDK sends its own snake_case keys
+        budget = thinking.get("thinkingBudget", thinking.get("thinking_budget"))
+        thoughts = self.thinks if budget is None or budget < 0 else min(self.thinks, budget)
+        limit = config.get("maxOutputTokens")
+        finish = "STOP"
+        if limit is not None and thoughts + tokens_out > limit:  # thinking counts against it
+            finish, thoughts = "MAX_TOKENS", min(thoughts, limit)
+            room = limit - thoughts
+            text = text[: room * 4] if room > 0 and text else None
+            tokens_out = max(room, 0)
         body = gemini_response(
             text,
             tokens_in=estimate_tokens(self.prompt_text(request.body or {})),
-            tokens_out=estimate_tokens(text),
+            tokens_out=tokens_out,
+            finish_reason=finish,
             model_version=self.model_version,
+            thoughts=thoughts,
         )
         return Reply(200, body)
 
