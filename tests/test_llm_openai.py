@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from bot.errors import LLMError
 from bot.llm import LLMInvalidOutput, LLMRateLimited, LLMTimeout, LLMUnavailable
 from bot.llm.base import extract_json_text, parse_retry_after
-from bot.llm.openai_compat import OpenAICompatClient
+from bot.llm.openai_compat import REASONING_HEADROOM, OpenAICompatClient
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 MODEL = "gpt-4o-mini"
@@ -103,7 +103,7 @@ async def test_request_carries_schema_json_mode_temperature_and_key(
 
 
 async def test_max_completion_tokens_can_replace_max_tokens(fake: FakeOpenAI) -> None:
-    llm = OpenAICompatClient(KEY, "o4-mini", fake.base_url, token_param="max_completion_tokens")
+    llm = OpenAICompatClient(KEY, "gpt-4.1", fake.base_url, token_param="max_completion_tokens")
     fake.reply_text("ok")
     try:
         await llm.generate_text(system="s", prompt="p", max_output_tokens=99)
@@ -112,6 +112,51 @@ async def test_max_completion_tokens_can_replace_max_tokens(fake: FakeOpenAI) ->
     body = fake.requests[0].body
     assert body["max_completion_tokens"] == 99 and "max_tokens" not in body
     assert "response_format" not in body
+
+
+@pytest.mark.parametrize(
+    ("model", "reasoning"),
+    [
+        ("gpt-5-mini", True),
+        ("o4-mini", True),
+        ("openai/o3", True),  # a router's prefixed name
+        ("gpt-5-chat-latest", False),
+        ("gpt-4o-mini", False),
+        ("qwen2.5:14b", False),
+    ],
+)
+async def test_reasoning_models_get_the_parameters_they_accept(
+    fake: FakeOpenAI, model: str, reasoning: bool
+) -> None:
+    # OpenAI answers 400 to a reasoning model sent max_tokens or a temperature; the fake too.
+    fake.responder = lambda body: {"summary": "ok", "score": 1}
+    llm = OpenAICompatClient(KEY, model, fake.base_url, timeout_s=2)
+    try:
+        reply = await llm.generate_json(
+            system="s", prompt="p", schema=Answer, max_output_tokens=500
+        )
+    finally:
+        await llm.aclose()
+    assert reply.value.summary == "ok"
+    body = fake.requests[0].body
+    if reasoning:
+        assert "max_tokens" not in body and "temperature" not in body
+        assert body["max_completion_tokens"] == 500 + REASONING_HEADROOM  # room to reason
+    else:
+        assert body["max_tokens"] == 500 and body["temperature"] == 0.2
+
+
+async def test_a_model_that_reasons_at_length_still_answers(fake: FakeOpenAI) -> None:
+    fake.responder = lambda body: {"summary": "fits", "score": 2}
+    fake.thinks = 5000  # more than the 2,048 tokens the answer is given
+    llm = OpenAICompatClient(KEY, "gpt-5-mini", fake.base_url, timeout_s=2)
+    try:
+        reply = await llm.generate_json(
+            system="s", prompt="p", schema=Answer, max_output_tokens=2048
+        )
+    finally:
+        await llm.aclose()
+    assert reply.value.summary == "fits" and reply.tokens_out > 5000  # reasoning is billed
 
 
 async def test_no_key_for_local_servers(fake: FakeOpenAI) -> None:

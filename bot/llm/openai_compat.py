@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Literal
 
@@ -35,6 +36,18 @@ from bot.llm.base import (
 log = logging.getLogger("bot.llm.openai")
 
 TokenParam = Literal["max_tokens", "max_completion_tokens"]
+# Completion tokens allowed on top of an answer's for a reasoning model's own reasoning, which
+# counts against max_completion_tokens: without room a long reasoning leaves an empty answer.
+REASONING_HEADROOM = 8192
+
+
+def reasons(model: str) -> bool:
+    """Whether ``model`` is an OpenAI reasoning model (o1, o3, o4-mini, gpt-5…; not gpt-5-chat).
+
+    They take ``max_completion_tokens`` (reasoning included) and only the default temperature.
+    """
+    name = model.rsplit("/", 1)[-1].lower()
+    return re.match(r"(o\d|gpt-5)", name) is not None and "-chat" not in name
 
 
 def json_instructions(system: str, schema_json: str) -> str:
@@ -84,12 +97,16 @@ class OpenAICompatClient:
         max_retry_delay_s: float = 60.0,
         retry_base_delay_s: float = 1.0,
         vendor: str | None = None,
-        token_param: TokenParam = "max_tokens",
+        token_param: TokenParam | None = None,
     ) -> None:
         self.model = model
         self._key = api_key
         self._vendor = vendor or ("OpenAI" if base_url is None else "OpenAI-compatible")
-        self._token_param = token_param
+        self._reasoning = reasons(model)
+        # max_tokens is what every compatible server knows; reasoning models refuse it.
+        self._token_param = token_param or (
+            "max_completion_tokens" if self._reasoning else "max_tokens"
+        )
         self._timeout_s = timeout_s
         self._policy = RetryPolicy(max_attempts, retry_base_delay_s, max_retry_delay_s)
         self._client = AsyncOpenAI(
@@ -191,12 +208,14 @@ class OpenAICompatClient:
             {"role": "user", "content": prompt},
         ]
         use_max = self._token_param == "max_tokens"
+        if self._reasoning:
+            max_tokens += REASONING_HEADROOM
 
         async def attempt() -> ChatCompletion:
             resp = await self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,
-                temperature=temperature,
+                temperature=omit if self._reasoning else temperature,  # they take only 1
                 max_tokens=max_tokens if use_max else omit,
                 max_completion_tokens=omit if use_max else max_tokens,
                 response_format={"type": "json_object"} if json_mode else omit,

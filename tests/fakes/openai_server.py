@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 from collections import deque
 from collections.abc import Callable
@@ -70,9 +71,10 @@ def completion(
     tokens_in: int,
     tokens_out: int,
     finish_reason: str = "stop",
+    reasoning: int = 0,
 ) -> dict[str, Any]:
-    """A chat.completion object with one choice."""
-    return {
+    """A chat.completion object with one choice (``reasoning`` tokens are part of tokens_out)."""
+    body = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": 1_700_000_000,
@@ -88,8 +90,35 @@ def completion(
             "prompt_tokens": tokens_in,
             "completion_tokens": tokens_out,
             "total_tokens": tokens_in + tokens_out,
+            "completion_tokens_details": {"reasoning_tokens": reasoning},
         },
     }
+    return body
+
+
+def reasons(model: str) -> bool:
+    """Whether OpenAI serves ``model`` as a reasoning model (o-series, gpt-5 but not -chat)."""
+    name = model.rsplit("/", 1)[-1]
+    return re.match(r"(o\d|gpt-5)", name) is not None and "-chat" not in name
+
+
+def reasoning_model_refusal(body: dict[str, Any]) -> Reply | None:
+    """The 400 OpenAI gives a reasoning model asked with max_tokens or a temperature other than 1."""
+    if not reasons(str(body.get("model", ""))):
+        return None
+    if "max_tokens" in body:
+        return _invalid(
+            "Unsupported parameter: 'max_tokens' is not supported with this model. "
+            "Use 'max_completion_tokens' instead.",
+            "max_tokens",
+        )
+    if body.get("temperature", 1) != 1:
+        return _invalid(
+            "Unsupported value: 'temperature' does not support "
+            f"{body['temperature']} with this model. Only the default (1) value is supported.",
+            "temperature",
+        )
+    return None
 
 
 class FakeOpenAI(ScriptedServer):
@@ -98,6 +127,10 @@ class FakeOpenAI(ScriptedServer):
     def __init__(self, responder: ModelResponder | None = None) -> None:
         super().__init__()
         self.responder = responder
+        # Reasoning tokens a reasoning model (o-series, gpt-5) spends on each responder answer:
+        # they count against max_completion_tokens, and an answer that does not fit ends with
+        # finish_reason "length" and no (or cut) content, as OpenAI's does.
+        self.thinks = 0
         self.embedder: Embedder | None = bag_embedding  # (text, dimensions) -> vector
         self._embed_queue: deque[Reply | Responder] = deque()
 
@@ -229,7 +262,8 @@ class FakeOpenAI(ScriptedServer):
             return item if isinstance(item, Reply) else item(request)
         if request.method != "POST" or not path.endswith("/chat/completions"):
             return Reply(404, openai_error(404, f"no such route {request.path}"))
-        return super().handle(request)
+        refusal = reasoning_model_refusal(request.body if isinstance(request.body, dict) else {})
+        return refusal or super().handle(request)
 
     def fallback(self, request: Recorded) -> Reply:
         """Answer from ``responder`` when set, else a 501 naming what was unscripted."""
@@ -237,12 +271,23 @@ class FakeOpenAI(ScriptedServer):
             return super().fallback(request)
         body = request.body or {}
         out = self.responder(body)
-        text = out if isinstance(out, str) else json.dumps(out)
+        text: str | None = out if isinstance(out, str) else json.dumps(out)
+        model = str(body.get("model", "fake-model"))
+        thought = self.thinks if reasons(model) else 0
+        tokens_out = estimate_tokens(text or "")
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        finish = "stop"
+        if limit is not None and thought + tokens_out > limit:  # reasoning counts against it
+            finish, thought = "length", min(thought, limit)
+            room = limit - thought
+            text, tokens_out = ((text or "")[: room * 4] if room > 0 else ""), max(room, 0)
         payload = completion(
             text,
-            model=str(body.get("model", "fake-model")),
+            model=model,
             tokens_in=estimate_tokens(self.prompt_text(body) + self.system_text(body)),
-            tokens_out=estimate_tokens(text),
+            tokens_out=tokens_out + thought,
+            finish_reason=finish,
+            reasoning=thought,
         )
         return Reply(200, payload)
 
