@@ -29,6 +29,7 @@ from bot.papers import VERSION_TTL, PaperService
 from bot.post_index import PostIndex
 from bot.prompts import load
 from bot.qa import QAService
+from bot.query_terms import QueryTerms
 from bot.rate_gate import RateGate
 from bot.redis_conn import EmbeddedRedis, connect
 from bot.router import Router
@@ -232,7 +233,7 @@ async def build_core(settings: Settings) -> Core:
     ).register(router)
     qa = QAService(
         papers, cache, load("answer"), llm, gate, build_embeddings(settings, llm, cache, gate, metrics),
-        metrics,
+        QueryTerms(llm, load("search"), gate, metrics) if llm is not None else None, metrics,
     )  # fmt: skip
     conversations = Conversations(redis, prefix)
     AskCommands(papers, qa, chats, conversations, limiter, settings.language).register(router)

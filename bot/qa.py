@@ -21,6 +21,7 @@ from bot.metrics import Metrics
 from bot.models import Language, PaperMeta
 from bot.papers import VERSION_TTL, PaperService
 from bot.prompts import LANGUAGE_NAMES, PromptPair, fill
+from bot.query_terms import QueryTerms, needs_translation
 from bot.rate_gate import RateGate
 from bot.retrieval import FORMAT, BM25Index, BM25Retriever, Retriever, terms
 from bot.textstats import split_sentences
@@ -114,6 +115,7 @@ class QAService:
     llm: LLMClient | None
     gate: RateGate
     embeddings: Embeddings | None = None  # None: BM25 alone
+    terms: QueryTerms | None = None  # None: questions are searched with their own words only
     metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
     tokens_in: int = 0
@@ -161,9 +163,8 @@ class QAService:
 
     def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
         digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
-        return self.cache.key(
-            "answer", meta.id.versioned, language, self.model_id, self.prompts.fingerprint, digest
-        )
+        prompts = self.prompts.fingerprint + (self.terms.prompts.fingerprint if self.terms else "")
+        return self.cache.key("answer", meta.id.versioned, language, self.model_id, prompts, digest)
 
     async def cached(self, meta: PaperMeta, question: str, language: Language) -> Answer | None:
         """A stored answer to the same question (history-free questions only)."""
@@ -179,7 +180,12 @@ class QAService:
                 return cached
         retriever = await self.retriever(meta)
         query = " ".join([t.question for t in history[-1:]] + [question])
-        chunks = _budget([c for c, _ in await retriever.search(query, TOP_K)])
+        found = await retriever.search(query, TOP_K)
+        if self.terms is not None and (not found or needs_translation(question)):
+            extra = await self.terms.english_terms(query, meta.title)
+            if extra:
+                found = await retriever.search(f"{query} {extra}", TOP_K) or found
+        chunks = _budget([c for c, _ in found])
         if self.llm is not None and chunks:
             answer = await self._from_model(meta, question, language, history, chunks)
         else:
@@ -207,6 +213,13 @@ class QAService:
             if language == "zh"
             else "The paper does not seem to say: no passage of it matches this question."
         )
+        if self.llm is None and needs_translation(question):  # nothing can translate it
+            text = (
+                "未配置语言模型时，问题按原词与论文匹配，而论文是英文的：请用英文提问。"
+                if language == "zh"
+                else "Without a language model, questions are matched word for word with the "
+                "paper, which is in English: please ask in English."
+            )
         label = self.llm.label if self.llm else "extractive (no LLM configured)"
         return Answer(
             paper=meta.id.versioned,

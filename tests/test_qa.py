@@ -44,14 +44,25 @@ def paper() -> FakePaper:
                      html=html)  # fmt: skip
 
 
+# What the stand-in model knows of other words for the paper's: its "translation".
+ENGLISH = {"秩": "rank", "最好": "best", "效果": "works", "better": "best", "setting": "rank"}
+
+
 def grounded_model(body: dict[str, Any]) -> dict[str, Any]:
-    """A stand-in model that answers from a passage sharing the question's key words, or declines."""
+    """A stand-in model that answers from a passage sharing the question's key words, or declines.
+
+    Asked for search terms, it gives the English words it knows for the question's words.
+    """
     prompt = FakeGemini.prompt_text(body)
+    if "search terms" in FakeGemini.system_text(body):
+        question = prompt.split("Question:", 1)[1]
+        return {"terms": [english for word, english in ENGLISH.items() if word in question]}
     if "<passage" not in prompt:
         return analysis_for(prompt)
     question = re.search(r"Question: (.*)", prompt)
     assert question is not None
-    wanted = {w for w in re.findall(r"[a-z0-9]+", question[1].lower()) if len(w) > 3}
+    asked = question[1] + " " + " ".join(e for w, e in ENGLISH.items() if w in question[1])
+    wanted = {w for w in re.findall(r"[a-z0-9]+", asked.lower()) if len(w) > 3}
     for pid, text in re.findall(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
         if wanted & set(re.findall(r"[a-z0-9]+", text.lower())):
             return {
@@ -208,3 +219,51 @@ async def test_a_model_that_thinks_first_still_answers(core: Core, gemini: FakeG
     summary = Transcript()
     await core.handle(command("/summarize 2408.13714"), summary)
     assert "Summarizing failed" not in summary.text and summary.posts[-1].title == "TalkLoRA"
+
+
+def term_requests(gemini: FakeGemini) -> list[str]:
+    return [FakeGemini.prompt_text(r.body) for r in gemini.generate_requests
+            if "search terms" in FakeGemini.system_text(r.body)]  # fmt: skip
+
+
+async def test_a_question_in_chinese_finds_the_english_passage(
+    core: Core, gemini: FakeGemini
+) -> None:
+    chat = Transcript()
+    await core.handle(command("/ask 2408.13714 哪个LoRA秩效果最好？ --lang zh"), chat)
+    assert "rank 8 works best" in chat.text and "§4.2 Ablation" in chat.text
+    assert "以下总结由" in chat.text  # the footer speaks the chat's language
+    (terms,) = term_requests(gemini)
+    assert "哪个LoRA秩效果最好" in terms and "Paper: TalkLoRA" in terms
+
+
+async def test_a_question_sharing_no_word_with_the_paper_is_searched_again_in_its_terms(
+    core: Core, gemini: FakeGemini
+) -> None:
+    chat = Transcript()
+    await core.handle(command("/ask 2408.13714 was one setting better?"), chat)
+    assert "rank 8 works best" in chat.text
+    assert len(term_requests(gemini)) == 1
+    await core.handle(command("/ask 2408.13714 which LoRA rank works best?"), Transcript())
+    assert len(term_requests(gemini)) == 1  # its own words match: no extra call
+
+
+async def test_when_the_terms_cannot_be_had_the_question_is_still_answered_plainly(
+    core: Core, gemini: FakeGemini
+) -> None:
+    gemini.reply_error(400, "bad request")  # the search-terms call fails
+    chat = Transcript()
+    await core.handle(command("/ask 2408.13714 哪个秩效果最好？ --lang zh"), chat)
+    assert "论文中没有找到" in chat.text
+
+
+async def test_without_a_model_a_chinese_question_is_asked_to_be_put_in_english(
+    arxiv: FakeArxiv, redis_url: str, redis_client: object
+) -> None:
+    core = await build_core(settings_for(arxiv, redis_url))
+    try:
+        chat = Transcript()
+        await core.handle(command("/ask 2408.13714 哪个秩效果最好？"), chat)
+        assert "please ask in English" in chat.text
+    finally:
+        await core.aclose()
