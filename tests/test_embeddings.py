@@ -7,6 +7,7 @@ the same direction, as a real embedding model does for paraphrases ("fitting a s
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -23,6 +24,7 @@ from paperkit import analysis_for, settings_for
 
 from bot.app import Core, build_core
 from bot.chat import ChatRef, Command
+from bot.models import PaperId
 from bot.settings import Settings
 
 PAPER = "2408.13714"
@@ -244,3 +246,16 @@ async def test_an_openai_compatible_server_embeds_too(
             assert server.embedded_texts[-1] == PARAPHRASE
         finally:
             await core.aclose()
+
+
+async def test_two_questions_at_once_embed_the_paper_once(core: Core, gemini: FakeGemini) -> None:
+    await core.qa.index(await core.papers.meta(PaperId(base=PAPER)))  # text read, not embedded
+    gemini.reply_embed_slow(0.3)  # the paper's batch takes a while: the second ask must wait for it
+    first, second = Transcript(), Transcript()
+    await asyncio.gather(
+        core.handle(ask(f"{PAPER} {PARAPHRASE}"), first),
+        core.handle(ask(f"{PAPER} which LoRA rank works best?"), second),
+    )
+    assert "9 minutes" in first.text and "rank 8 works best" in second.text
+    passages = texts(gemini, "RETRIEVAL_DOCUMENT")
+    assert len(passages) == len(set(passages))  # each passage embedded once
