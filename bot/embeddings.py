@@ -18,7 +18,7 @@ from typing import TypeVar
 from bot.cache import Cache
 from bot.chunks import Chunk
 from bot.errors import LLMError
-from bot.llm.base import Embedder, LLMTimeout
+from bot.llm.base import Embedder, LLMInvalidOutput, LLMTimeout
 from bot.metrics import Metrics
 from bot.rate_gate import RateGate
 from bot.retrieval import Retriever
@@ -126,6 +126,10 @@ class Embeddings:
                     texts, model=self.model, query=query, dimensions=self.dimensions
                 )
         self.metrics.llm_usage(provider, self.model, reply.tokens_in, 0)
+        sizes = {len(v) for v in reply.vectors}
+        if len(sizes) != 1 or (self.dimensions is not None and sizes != {self.dimensions}):
+            log.warning("%s returned vectors of sizes %s", self.model, sorted(sizes)[:4])
+            raise LLMInvalidOutput("the embedding model returned vectors of the wrong size")
         return [unit(v) for v in reply.vectors]
 
     @staticmethod
@@ -149,6 +153,8 @@ class EmbeddingRetriever:
     async def search(self, question: str, k: int = 6) -> list[tuple[Chunk, float]]:
         """The ``k`` passages nearest the question, with their cosine similarity."""
         query = await self.embeddings.query(question)
+        if self.vectors and len(query) != len(self.vectors[0]):  # the model changed under us
+            raise LLMInvalidOutput("the question's vector does not match the passages'")
         return [
             (self.chunks[i], dot(query, self.vectors[i])) for i in nearest(query, self.vectors, k)
         ]

@@ -259,3 +259,19 @@ async def test_two_questions_at_once_embed_the_paper_once(core: Core, gemini: Fa
     assert "9 minutes" in first.text and "rank 8 works best" in second.text
     passages = texts(gemini, "RETRIEVAL_DOCUMENT")
     assert len(passages) == len(set(passages))  # each passage embedded once
+
+
+async def test_vectors_of_the_wrong_size_fall_back_to_words(core: Core, gemini: FakeGemini) -> None:
+    assert core.qa.embeddings is not None
+    gemini.embedder = lambda text, dimensions: [1.0] * (3 if "rank" in text else 5)
+    chat = Transcript()
+    await core.handle(ask(f"{PAPER} which LoRA rank works best?"), chat)
+    assert "rank 8 works best" in chat.text  # answered from BM25
+    assert not await core.redis.exists(core.qa.embeddings.key(f"{PAPER}v1"))
+
+    gemini.embedder = concept_embedding  # the paper is embedded at 768 dims…
+    await core.handle(ask(f"{PAPER} {PARAPHRASE}"), Transcript())
+    gemini.embedder = lambda text, dimensions: [1.0] * 12  # …then questions come back at 12
+    again = Transcript()
+    await core.handle(ask(f"{PAPER} how were the LoRA ranks compared?"), again)
+    assert "rank 8 works best" in again.text
