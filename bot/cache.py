@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel, ValidationError
 
 from bot.metrics import Metrics, cache_kind
+from bot.single_flight import SingleFlight
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -32,7 +33,7 @@ class Cache:
         self.redis = redis
         self.prefix = prefix
         self.metrics = metrics or Metrics()
-        self._inflight: dict[str, asyncio.Future[BaseModel]] = {}
+        self._flights: SingleFlight[tuple[BaseModel, bool]] = SingleFlight()
         self.hits = 0
         self.misses = 0
 
@@ -93,23 +94,12 @@ class Cache:
             self.count(key, True)
             return cached, True
         self.count(key, False)
-        running = self._inflight.get(key)
-        if running is not None:
-            value = await asyncio.shield(running)
-            return cls.model_validate(value), False
-        future: asyncio.Future[BaseModel] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            value, cached_elsewhere = await self._compute_locked(key, cls, compute, ttl, lock_ttl_s)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        else:
-            future.set_result(value)
-            return cls.model_validate(value), cached_elsewhere
-        finally:
-            del self._inflight[key]
+
+        async def locked() -> tuple[BaseModel, bool]:
+            return await self._compute_locked(key, cls, compute, ttl, lock_ttl_s)
+
+        (value, cached_elsewhere), joined = await self._flights.run(key, locked)
+        return cls.model_validate(value), cached_elsewhere and not joined
 
     async def _compute_locked(
         self,

@@ -22,6 +22,7 @@ from bot.llm.base import Embedder, LLMInvalidOutput, LLMTimeout
 from bot.metrics import Metrics
 from bot.rate_gate import RateGate
 from bot.retrieval import Retriever
+from bot.single_flight import SingleFlight
 from bot.vectors import Vector, dot, fuse, nearest, pack, unit, unpack
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Embeddings:
     document_timeout_s: float = 60.0
     query_timeout_s: float = 15.0
     requests: int = 0
-    _inflight: dict[str, asyncio.Future[list[Vector]]] = field(default_factory=dict, repr=False)
+    _flights: SingleFlight[list[Vector]] = field(default_factory=SingleFlight, repr=False)
 
     def key(self, versioned: str) -> str:
         """The Redis key of a paper version's passage vectors for this model and size."""
@@ -72,25 +73,15 @@ class Embeddings:
         self.cache.count(key, stored is not None)
         if stored is not None:
             return stored
-        running = self._inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
-        future: asyncio.Future[list[Vector]] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            vectors = await self._bounded(
-                self._embed_all([passage_text(c) for c in chunks]), self.document_timeout_s
-            )
+
+        async def embed() -> list[Vector]:
+            texts = [passage_text(c) for c in chunks]
+            vectors = await self._bounded(self._embed_all(texts), self.document_timeout_s)
             await self.cache.set_bytes(key, pack(vectors), self.ttl_s)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        else:
-            future.set_result(vectors)
             return vectors
-        finally:
-            del self._inflight[key]
+
+        vectors, _ = await self._flights.run(key, embed)
+        return vectors
 
     async def query(self, text: str) -> Vector:
         """The unit vector of a question."""

@@ -128,17 +128,17 @@ class Embedder(Protocol):
         ...
 
 
-def check_vectors(vectors: list[list[float]], count: int, label: str) -> list[list[float]]:
-    """``vectors`` when there is one non-empty vector per text; LLMInvalidOutput otherwise."""
-    if len(vectors) != count or any(not v for v in vectors):
-        log.warning("%s returned %d embeddings for %d texts", label, len(vectors), count)
+def embed_reply(
+    vectors: list[list[float]], texts: Sequence[str], tokens: int | None, label: str
+) -> EmbedReply:
+    """The reply when there is one non-empty vector per text, else LLMInvalidOutput.
+
+    ``tokens`` is the provider's count; without one, about four characters a token.
+    """
+    if len(vectors) != len(texts) or any(not v for v in vectors):
+        log.warning("%s returned %d embeddings for %d texts", label, len(vectors), len(texts))
         raise LLMInvalidOutput("the embedding model returned an unusable answer")
-    return vectors
-
-
-def estimate_tokens(texts: Sequence[str]) -> int:
-    """About four characters a token, for providers that do not count."""
-    return sum(max(1, len(t) // 4) for t in texts)
+    return EmbedReply(vectors, tokens or sum(max(1, len(t) // 4) for t in texts))
 
 
 @dataclass(frozen=True, slots=True)

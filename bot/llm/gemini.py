@@ -21,9 +21,8 @@ from bot.llm.base import (
     RetryPolicy,
     T,
     call_with_retries,
-    check_vectors,
     connection_failure,
-    estimate_tokens,
+    embed_reply,
     extract_json_text,
     failure_for_status,
     parse_duration,
@@ -230,11 +229,7 @@ class GeminiClient:
         )
         vectors = [list(e.values or []) for e in resp.embeddings or []]
         usage = resp.usage_metadata
-        tokens = usage.prompt_token_count if usage and usage.prompt_token_count else None
-        return EmbedReply(
-            check_vectors(vectors, len(texts), label),
-            tokens if tokens is not None else estimate_tokens(texts),
-        )
+        return embed_reply(vectors, texts, usage.prompt_token_count if usage else None, label)
 
     async def aclose(self) -> None:
         """Close the HTTP clients (ours for async calls, the SDK's idle sync one)."""

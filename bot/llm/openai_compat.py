@@ -22,9 +22,8 @@ from bot.llm.base import (
     RetryPolicy,
     T,
     call_with_retries,
-    check_vectors,
     connection_failure,
-    estimate_tokens,
+    embed_reply,
     extract_json_text,
     failure_for_status,
     parse_retry_after,
@@ -189,11 +188,7 @@ class OpenAICompatClient:
         )
         ordered = sorted(resp.data, key=lambda d: d.index)
         vectors = [list(d.embedding) for d in ordered]
-        tokens = resp.usage.prompt_tokens if resp.usage and resp.usage.prompt_tokens else None
-        return EmbedReply(
-            check_vectors(vectors, len(texts), label),
-            tokens if tokens is not None else estimate_tokens(texts),
-        )
+        return embed_reply(vectors, texts, resp.usage.prompt_tokens if resp.usage else None, label)
 
     async def aclose(self) -> None:
         """Close the SDK's HTTP client."""
