@@ -220,6 +220,7 @@ async def build_core(settings: Settings) -> Core:
         _sender(adapters),
         grace=timedelta(hours=settings.catchup_hours),
         metrics=metrics,
+        prefetch=timedelta(minutes=settings.prefetch_minutes),
     )
     CoreCommands(papers, limiter, router, chats, settings.language).register()
     SubscriptionCommands(

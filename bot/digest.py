@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 
 from bot.chat import ChatRef, Post, SentRef
 from bot.chats import ChatStore
-from bot.discovery import Discovery
+from bot.discovery import Discovery, Found
 from bot.errors import UserFacingError
 from bot.metrics import Metrics
 from bot.models import PaperId, PaperMeta, PaperSummary
@@ -123,11 +123,8 @@ class DigestRunner:
     ) -> DigestResult:
         """Find, summarize and deliver today's papers for ``sub``; ``slot`` names the run."""
         chat, result = sub.chat, DigestResult()
-        found = await self.discovery.find(sub, now)
+        found, candidates, fresh = await self._fresh(sub, now)
         result.announced = found.announced
-        retry = await self._retries(sub)
-        candidates = _unique(retry + found.papers)
-        fresh = [p for p in candidates if not await self.deliveries.has(chat, p.id.base)]
         result.already = len(candidates) - len(fresh)
         result.no_announcements = found.no_announcements and not fresh
         top, rest = fresh[: sub.max_papers], fresh[sub.max_papers :]
@@ -157,6 +154,23 @@ class DigestRunner:
                     await self.deliveries.release(chat, paper.id.base)
         await self._remember_failed(sub, result.failed)
         return result
+
+    async def prepare(self, sub: Subscription, now: datetime | None = None) -> int:
+        """Summarize ahead what ``sub``'s next digest will post, sending nothing; how many are ready.
+
+        The summaries land in the cache, so the digest itself only renders and sends.
+        """
+        _, _, fresh = await self._fresh(sub, now)
+        return len(await self._summarize(fresh[: sub.max_papers], sub, DigestResult()))
+
+    async def _fresh(
+        self, sub: Subscription, now: datetime | None
+    ) -> tuple[Found, list[PaperMeta], list[PaperMeta]]:
+        """Today's announcement, every candidate (retries first), and those the chat lacks."""
+        found = await self.discovery.find(sub, now)
+        candidates = _unique(await self._retries(sub) + found.papers)
+        fresh = [p for p in candidates if not await self.deliveries.has(sub.chat, p.id.base)]
+        return found, candidates, fresh
 
     async def _summarize(
         self, papers: list[PaperMeta], sub: Subscription, result: DigestResult

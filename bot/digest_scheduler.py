@@ -22,7 +22,14 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest import DigestResult, DigestRunner, Send
 from bot.metrics import Metrics
-from bot.schedule import latest_slot, missed_slot, parse_time_of_day, parse_zone, slot_key
+from bot.schedule import (
+    latest_slot,
+    missed_slot,
+    next_slot,
+    parse_time_of_day,
+    parse_zone,
+    slot_key,
+)
 from bot.subscriptions import Subscription, SubscriptionStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,7 @@ class DigestScheduler:
         claim_ttl_ms: int = CLAIM_TTL_MS,
         parallel: int = 16,
         metrics: Metrics | None = None,
+        prefetch: timedelta = timedelta(minutes=30),
     ) -> None:
         self.runner = runner
         self.subscriptions = subscriptions
@@ -64,6 +72,8 @@ class DigestScheduler:
         self.clock = clock
         self.claim_ttl_ms = claim_ttl_ms
         self.parallel = parallel
+        self.prefetch = prefetch
+        self.prefetching: set[asyncio.Task[int]] = set()  # summaries being written ahead
         self.metrics = metrics or Metrics()
         self.instance = uuid.uuid4().hex[:12]
         self._scheduler: AsyncIOScheduler | None = None
@@ -81,9 +91,12 @@ class DigestScheduler:
         await self.tick()
 
     async def stop(self) -> None:
-        """Stop firing; runs already going finish first."""
+        """Stop firing; runs already going finish first (summaries written ahead are dropped)."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
+        for task in list(self.prefetching):
+            task.cancel()
+        await asyncio.gather(*self.prefetching, return_exceptions=True)
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
@@ -145,8 +158,39 @@ class DigestScheduler:
                     log.exception("digest %s failed; it is retried at the next tick", sub.id)
                     return None
 
+        await self._prepare_upcoming(now)
         done = await asyncio.gather(*(one(sub, slot) for sub, slot in due))
         return [r for r in done if r is not None]
+
+    async def _prepare_upcoming(self, now: datetime) -> None:
+        """Start summarizing, in the background, the digests due within ``prefetch`` (once each).
+
+        Fetching full texts at arXiv's pace and the model calls then happen before the digest's
+        time, and the digest itself only renders and sends.
+        """
+        if self.prefetch <= timedelta(0):
+            return
+        for sub in await self.subscriptions.all():
+            if sub.paused:
+                continue
+            slot = next_slot(now, parse_time_of_day(sub.at), parse_zone(sub.zone))
+            if slot - now > self.prefetch:
+                continue
+            key = self._key(sub, slot_key(slot), "prepared")
+            if not await self.redis.set(key, self.instance, nx=True, ex=DONE_TTL_S):
+                continue  # this process or another has it in hand
+            task = asyncio.create_task(self._prepare(sub, slot))
+            self.prefetching.add(task)
+            task.add_done_callback(self.prefetching.discard)
+
+    async def _prepare(self, sub: Subscription, slot: datetime) -> int:
+        try:
+            ready = await self.runner.prepare(sub, now=self.clock())
+        except Exception:
+            log.exception("summarizing ahead for digest %s failed; the digest will try", sub.id)
+            return 0
+        log.info("digest %s slot %s: %d summaries ready ahead", sub.id, slot_key(slot), ready)
+        return ready
 
     async def run_slot(self, sub: Subscription, slot: datetime) -> DigestResult | None:
         """Deliver one slot of one subscription, unless done or being done elsewhere."""

@@ -138,6 +138,7 @@ class Settings:
     llm_rpm: int = 0
     arxiv_rss_url: str = ARXIV_RSS_URL
     catchup_hours: float = 6.0
+    prefetch_minutes: float = 30.0  # summaries of a digest are written this long before it
 
     @property
     def fetch_hosts(self) -> frozenset[str]:
@@ -225,6 +226,7 @@ class Settings:
             llm_rpm=int(_number(env, "PAPERBOT_LLM_RPM", 0, 0)),
             arxiv_rss_url=_url(env, "PAPERBOT_ARXIV_RSS_URL", ARXIV_RSS_URL),
             catchup_hours=_number(env, "PAPERBOT_CATCHUP_HOURS", 6.0, 0.0),
+            prefetch_minutes=_number(env, "PAPERBOT_PREFETCH_MINUTES", 30.0, 0.0),
         )
 
 

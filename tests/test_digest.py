@@ -326,3 +326,37 @@ async def test_many_chats_on_one_feed_cost_one_metadata_lookup(
     await core.scheduler.tick()
     assert arxiv.hits("/api/query") - lookups == 1
     assert all(len(adapter_of(core).papers(n)) == 2 for n in ("a", "b", "c", "d"))
+
+
+async def test_a_digest_is_summarized_ahead_and_only_sent_at_its_time(
+    core: Core, arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str
+) -> None:
+    await subscribe(core, "a", "cs.CV --at 08:00 --tz UTC")
+    clock = core.scheduler.clock
+    assert isinstance(clock, Clock)
+    publish(arxiv, MONDAY)
+    adapter = adapter_of(core)
+    clock.now = datetime(2024, 11, 25, 7, 20, tzinfo=UTC)  # 40 minutes before: too early
+    await core.scheduler.tick()
+    assert not core.scheduler.prefetching and gemini.calls == 0
+    clock.now = datetime(2024, 11, 25, 7, 35, tzinfo=UTC)  # 25 minutes before
+    await core.scheduler.tick()
+    (task,) = core.scheduler.prefetching  # running in the background
+    await core.scheduler.tick()  # a second tick does not start it again
+    assert core.scheduler.prefetching <= {task}
+    assert await task == 2 and gemini.calls == 2
+    assert adapter.papers("a") == []  # nothing sent ahead of time
+
+    other = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=0))
+    try:  # another process sharing the Redis does not summarize them again
+        other.scheduler.clock = clock
+        await other.scheduler.tick()
+        assert not other.scheduler.prefetching
+    finally:
+        await other.aclose()
+
+    clock.now = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
+    await core.scheduler.tick()
+    monday = papers_of(MONDAY)
+    assert adapter.papers("a") == [monday["head"].versioned, monday["seg"].versioned]
+    assert gemini.calls == 2  # the digest used the summaries written ahead

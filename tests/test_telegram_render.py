@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 from fakes.telegram_server import visible_text
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from adapters.telegram.render import (
@@ -194,6 +194,7 @@ words = st.text(alphabet=st.sampled_from(list("ab <>&\"';#xyz😀é\n")), min_si
     folded=st.lists(st.tuples(words, st.lists(words, max_size=4)), max_size=6),
     limit=st.integers(min_value=40, max_value=400),
 )
+@example(title=";" * 41, paragraphs=[], folded=[], limit=40)  # a title longer than a message
 def test_any_post_splits_into_balanced_messages_within_the_limit(
     title: str, paragraphs: list[str], folded: list[tuple[str, list[str]]], limit: int
 ) -> None:

@@ -188,7 +188,7 @@ def _pack(lines: list[_Line], limit: int) -> list[list[_Line]]:
                 current.append(pending)
                 break
             room = limit - _measure(current)[0] - (2 if pending.gap else 1) if current else limit
-            if utf16_len(pending.text) > limit and room >= MIN_FILL:
+            if utf16_len(pending.text) > limit and (room >= MIN_FILL or not current):
                 head, tail = _cut(pending.text, room)
                 if head and _fits([*current, replace(pending, text=head)], limit):
                     current.append(replace(pending, text=head))
