@@ -4,8 +4,8 @@ Usage::
 
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
-Runs bench/summarize.py, bench/digest.py, bench/answers.py and bench/retrieval.py in their own
-processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
+Runs bench/summarize.py, bench/digest.py, bench/prefetch.py, bench/answers.py and
+bench/retrieval.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
 the table goes between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added
 under a "Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
 so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
@@ -154,6 +154,17 @@ def retrieval_rows(out: str) -> list[Row]:
     return rows
 
 
+def prefetch_rows(out: str) -> list[Row]:
+    """A digest's wall time at its minute, cold and with its summaries written ahead."""
+    m = find(rf"^digest at its time: cold {NUM} s, prefetched {NUM} s", out)
+    head = find(r"^== Digest of (\d+) papers at its time: arXiv pacing ([\d.]+) s", out)
+    if m is None or head is None:
+        return []
+    return [[f"digest of {head[1]} papers at its minute (arXiv pacing {head[2]} s)",
+             f"{m[2]} s with summaries written 30 min ahead", f"{m[1]} s cold",
+             "prefetch (PAPERBOT_PREFETCH_MINUTES)"]]  # fmt: skip
+
+
 def cost_rows() -> list[Row]:
     """Mean tokens and dollars per paper against ChatPaper's three calls."""
     rows = asyncio.run(cost.measure())
@@ -224,6 +235,7 @@ def report(argv: list[str] | None = None) -> int:
         ),
         ("answers", lambda: answers_rows(run_script("answers"))),
         ("retrieval", lambda: retrieval_rows(run_script("retrieval"))),
+        ("prefetch", lambda: prefetch_rows(run_script("prefetch"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]
