@@ -109,6 +109,15 @@ async def test_the_right_passage_is_sent_and_cited(core: Core, gemini: FakeGemin
     assert "rank 8 works best" in post.text
     assert post.blocks[0].items == ("§4.2 Ablation",)
     assert post.paper_id == "2408.13714v1" and "Gemini" in (post.footer or "")
+    metrics = core.metrics.render()  # the answer's model call is counted and priced
+    assert (
+        'paperbot_llm_calls_total{provider="gemini",model="gemini-2.5-flash",outcome="ok"} 1'
+        in metrics
+    )
+    assert (
+        'paperbot_llm_tokens_total{provider="gemini",model="gemini-2.5-flash",direction="in"}'
+        in metrics
+    )
 
 
 async def test_a_question_the_paper_cannot_answer_is_refused_plainly(
