@@ -133,6 +133,7 @@ async def _run(settings: Settings) -> int:
     finally:
         if server is not None:
             await server.stop()
+        await core.scheduler.stop()  # digests finish the message in flight while adapters are up
         for adapter in adapters:
             with contextlib.suppress(Exception):
                 await adapter.stop()

@@ -40,10 +40,13 @@ class DigestResult:
     no_announcements: bool = False
     unreachable: str | None = None
     announced: date | None = None
+    interrupted: bool = False  # the bot was stopping: the rest goes out when it is back
 
     def describe(self) -> str:
         """One line for /subscriptions and logs."""
         when = self.announced.isoformat() if self.announced else "latest"
+        if self.interrupted:
+            return f"{when}: {len(self.sent)} papers before a restart; the rest follows"
         if self.unreachable:
             return f"{when}: chat unreachable ({self.unreachable})"
         if self.no_announcements:
@@ -119,10 +122,20 @@ class DigestRunner:
         return f"{self.subscriptions.prefix}sub:{sub.id}:retry"
 
     async def run(
-        self, sub: Subscription, send: Send, slot: str, now: datetime | None = None
+        self,
+        sub: Subscription,
+        send: Send,
+        slot: str,
+        now: datetime | None = None,
+        stopping: asyncio.Event | None = None,
     ) -> DigestResult:
-        """Find, summarize and deliver today's papers for ``sub``; ``slot`` names the run."""
+        """Find, summarize and deliver today's papers for ``sub``; ``slot`` names the run.
+
+        Once ``stopping`` is set (the bot shuts down), the run finishes the message in flight,
+        sends nothing more and returns ``interrupted``: the rest goes out at the next run.
+        """
         chat, result = sub.chat, DigestResult()
+        stopping = stopping or asyncio.Event()
         found, candidates, fresh = await self._fresh(sub, now)
         result.announced = found.announced
         result.already = len(candidates) - len(fresh)
@@ -134,6 +147,9 @@ class DigestRunner:
                 await self._send_once(chat, f"empty:{sub.id}:{slot}", _quiet_day(sub), send)
             return result
         summaries = await self._summarize(top, sub, result)
+        if stopping.is_set():
+            result.interrupted = True
+            return result
         count = len(summaries) + len(rest)
         await self._send_once(
             chat, f"header:{sub.id}:{slot}", header(sub, found.announced, count), send, result
@@ -141,10 +157,16 @@ class DigestRunner:
         for summary in summaries:
             if result.unreachable:
                 break
+            if stopping.is_set():
+                result.interrupted = True
+                return result
             post = paper_post(summary, await self.papers.figure(summary.meta),
                               brief=sub.detail == "brief")  # fmt: skip
             if await self._send_once(chat, summary.meta.id.base, post, send, result):
                 result.sent.append(str(summary.meta.id))
+        if stopping.is_set():
+            result.interrupted = True
+            return result
         if rest and not result.unreachable:
             listed = [p for p in rest if await self.deliveries.claim(chat, p.id.base)]
             if listed and not await self._send_once(

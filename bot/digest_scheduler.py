@@ -38,6 +38,7 @@ CLAIM_TTL_MS = 120_000
 RENEW_EVERY_S = 30.0
 DONE_TTL_S = 14 * 86_400
 TICK_EVERY_S = 60.0
+STOP_WAIT_S = 8.0  # docker stop allows 10 s before SIGKILL
 
 
 def slot_time(key: str) -> datetime:
@@ -78,6 +79,7 @@ class DigestScheduler:
         self.instance = uuid.uuid4().hex[:12]
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
+        self._stopping = asyncio.Event()
 
     def _key(self, sub: Subscription, slot: str, what: str) -> str:
         return f"{self.prefix}digest:{sub.id}:{slot}:{what}"
@@ -90,15 +92,24 @@ class DigestScheduler:
         await self.sync()
         await self.tick()
 
-    async def stop(self) -> None:
-        """Stop firing; runs already going finish first (summaries written ahead are dropped)."""
+    async def stop(self, wait_s: float = STOP_WAIT_S) -> None:
+        """Stop firing: runs going on finish the message in flight, then stop (within ``wait_s``).
+
+        An interrupted slot is not marked done, so the next tick of any process, this one after
+        a restart included, sends the rest. Summaries being written ahead are dropped.
+        """
+        self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
-        for task in list(self.prefetching):
-            task.cancel()
+            self._scheduler = None
+        for ahead in list(self.prefetching):
+            ahead.cancel()
         await asyncio.gather(*self.prefetching, return_exceptions=True)
         if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+            _, late = await asyncio.wait(self._running, timeout=wait_s)
+            for run in late:  # still summarizing: nothing of it was sent, the slot stays open
+                run.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     async def sync(self) -> None:
         """Make the cron triggers match the stored subscriptions (other processes add some)."""
@@ -206,7 +217,12 @@ class DigestScheduler:
             self._running.add(task)
         try:
             with self.metrics.digest_duration.time():
-                result = await self.runner.run(sub, self.send, key, now=self.clock())
+                result = await self.runner.run(
+                    sub, self.send, key, now=self.clock(), stopping=self._stopping
+                )
+            if result.interrupted:  # shutting down: the slot stays open for the next tick
+                log.info("digest %s slot %s interrupted: %s", sub.id, key, result.describe())
+                return result
             await self.redis.set(self._key(sub, key, "done"), "1", ex=DONE_TTL_S)
             fresh = await self.subscriptions.get(sub.id)
             if fresh is not None:

@@ -63,6 +63,7 @@ class RecordingAdapter:
         self.blocked: set[str] = set()
         self.on_unreachable: Callable[[ChatRef, str], Awaitable[None]] | None = None
         self.block_after: int | None = None  # sends beyond this many hang (a dying process)
+        self.send_delay = 0.0  # seconds each send takes (a platform's round trip)
         self.sends = 0
 
     async def start(self, on_command: Callable[[Command, Conversation], Awaitable[None]]) -> None:
@@ -72,6 +73,7 @@ class RecordingAdapter:
         """Record the post (or report the chat unreachable)."""
         if self.block_after is not None and self.sends >= self.block_after:
             await asyncio.Event().wait()
+        await asyncio.sleep(self.send_delay)
         if chat.chat_id in self.blocked:
             if self.on_unreachable is not None:
                 await self.on_unreachable(chat, "Forbidden: bot was blocked by the user")

@@ -188,6 +188,41 @@ async def test_a_killed_digest_resumes_and_sends_nothing_twice(
     assert len([t for t in adapter.texts("a") if t.startswith("📚")]) == 1
 
 
+async def test_a_restart_mid_digest_finishes_the_message_in_flight_and_sends_the_rest_after(
+    core: Core, arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str
+) -> None:
+    await subscribe(core, "a", "cs.CV --at 08:00 --tz UTC")
+    publish(arxiv, MONDAY)
+    clock = core.scheduler.clock
+    assert isinstance(clock, Clock)
+    clock.now = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
+    adapter = adapter_of(core)
+    adapter.send_delay = 0.3  # each message takes a while to go out
+
+    run = asyncio.create_task(core.scheduler.tick())
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        if adapter.sends == 1:  # the header is out, the first card is on its way
+            break
+    await core.scheduler.stop()  # docker stop / SIGTERM: a graceful shutdown
+    await run
+    assert adapter.sends == 2  # the card in flight was finished, nothing started after it
+    (sub,) = await core.subscriptions.all()
+    assert sub.last_slot != "20241125T0800Z"  # the slot stays open
+
+    restarted = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=0))
+    try:
+        restarted.scheduler.clock = clock
+        restarted.attach(adapter)
+        clock.now += timedelta(minutes=2)
+        await restarted.scheduler.tick()
+    finally:
+        await restarted.aclose()
+    monday = papers_of(MONDAY)
+    assert adapter.papers("a") == [monday["head"].versioned, monday["seg"].versioned]  # once each
+    assert len([t for t in adapter.texts("a") if t.startswith("📚")]) == 1
+
+
 async def test_two_processes_deliver_each_digest_exactly_once(core: Core, arxiv: FakeArxiv) -> None:
     await subscribe(core, "a", "cs.CV --at 08:00 --tz UTC")
     await subscribe(core, "b", "cs.GR --at 08:00 --tz UTC")
