@@ -147,19 +147,20 @@ class QAService:
             self._indexes.popitem(last=False)
         return index
 
-    async def retriever(self, meta: PaperMeta) -> Retriever:
-        """BM25 over the paper's passages, fused with embeddings when configured and reachable."""
+    async def retriever(self, meta: PaperMeta) -> tuple[Retriever, bool]:
+        """BM25 over the paper's passages, fused with embeddings when configured and reachable;
+        and whether the embeddings were wanted but failed (BM25 stands in)."""
         index = await self.index(meta)
         lexical = BM25Retriever(index, MIN_SCORE)
         if self.embeddings is None:
-            return lexical
+            return lexical, False
         try:
             vectors = await self.embeddings.passages(meta.id.versioned, index.chunks)
         except LLMError as exc:
             log.warning("embedding %s failed (%s); answering from BM25 alone", meta.id, exc)
-            return lexical
+            return lexical, True
         semantic = EmbeddingRetriever(index.chunks, vectors, self.embeddings)
-        return HybridRetriever(lexical, semantic)
+        return HybridRetriever(lexical, semantic), False
 
     def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
         digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
@@ -178,13 +179,15 @@ class QAService:
             cached = await self.cached(meta, question, language)
             if cached is not None:
                 return cached
-        retriever = await self.retriever(meta)
+        retriever, degraded = await self.retriever(meta)
         query = " ".join([t.question for t in history[-1:]] + [question])
         found = await retriever.search(query, TOP_K)
         if self.terms is not None and (not found or needs_translation(question)):
             extra = await self.terms.english_terms(query, meta.title)
+            degraded = degraded or extra is None
             if extra:
                 found = await retriever.search(f"{query} {extra}", TOP_K) or found
+        degraded = degraded or (isinstance(retriever, HybridRetriever) and retriever.degraded)
         chunks = _budget([c for c, _ in found])
         if self.llm is not None and chunks:
             answer = await self._from_model(meta, question, language, history, chunks)
@@ -202,7 +205,7 @@ class QAService:
                     model_label="extractive (no LLM configured)",
                     extractive=True,
                 )
-        if not history:
+        if not history and not degraded:  # an answer found with a part down is not kept
             key = self._answer_key(meta, question, language)
             await self.cache.set_model(key, answer, VERSION_TTL)
         return answer

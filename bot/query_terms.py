@@ -39,7 +39,7 @@ def needs_translation(question: str) -> bool:
 
 @dataclass
 class QueryTerms:
-    """Asks the model for English search terms; "" when it cannot (the search goes on without)."""
+    """Asks the model for English search terms; None when it cannot (the search goes on)."""
 
     llm: LLMClient
     prompts: PromptPair
@@ -47,8 +47,8 @@ class QueryTerms:
     metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
 
-    async def english_terms(self, question: str, title: str) -> str:
-        """Up to 12 English search terms for the question, space-separated."""
+    async def english_terms(self, question: str, title: str) -> str | None:
+        """Up to 12 English search terms for the question, space-separated; None on failure."""
         provider, model = self.llm.provider, self.llm.model
         self.calls += 1
         try:
@@ -63,7 +63,7 @@ class QueryTerms:
                     )
         except LLMError as exc:
             log.warning("no search terms for a question (%s); searching its own words", exc)
-            return ""
+            return None
         self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
         terms = [" ".join(t.split()) for t in reply.value.terms[:MAX_TERMS]]
         return " ".join(t for t in terms if t)[:MAX_CHARS]

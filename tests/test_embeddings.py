@@ -198,6 +198,8 @@ async def test_when_embeddings_fail_questions_are_answered_from_words(
     await core.handle(ask(f"{PAPER} which LoRA rank works best?"), chat)
     assert "rank 8 works best" in chat.text and "§4.2 Ablation" in chat.text
     assert not await core.redis.exists(core.qa.embeddings.key(f"{PAPER}v1"))  # nothing half-made
+    assert await core.qa.cached(await core.papers.meta(PaperId(base=PAPER)),
+                                "which LoRA rank works best?", "en") is None  # nor kept  # fmt: skip
 
     gemini.reply_embed_error(429, "quota", retry_delay="3600s")  # far beyond any wait
     started = time.monotonic()

@@ -15,6 +15,7 @@ from htmlgen import latexml_html
 from paperkit import analysis_for, settings_for
 
 from bot.app import Core, build_core
+from bot.chat import ChatRef
 
 SECTIONS = [
     ("1 Introduction", ["Talking heads must adapt to new speakers quickly."]),
@@ -264,6 +265,10 @@ async def test_when_the_terms_cannot_be_had_the_question_is_still_answered_plain
     chat = Transcript()
     await core.handle(command("/ask 2408.13714 哪个秩效果最好？ --lang zh"), chat)
     assert "论文中没有找到" in chat.text
+    again = Transcript()  # that refusal was not kept: asked again, it is searched properly
+    other = ChatRef("test", "another-chat")  # no earlier turn there: the answer cache is asked
+    await core.handle(command("/ask 2408.13714 哪个秩效果最好？ --lang zh", chat=other), again)
+    assert "rank 8 works best" in again.text
 
 
 async def test_without_a_model_a_chinese_question_is_asked_to_be_put_in_english(
