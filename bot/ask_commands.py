@@ -11,7 +11,7 @@ from bot.chat import Block, ChatRef, Command, Conversation, Post
 from bot.chats import ChatStore
 from bot.errors import BadInput
 from bot.handlers import split_language
-from bot.labels import model_line
+from bot.labels import label, model_line
 from bot.models import LANGUAGES, Language, PaperId
 from bot.paper_ref import parse_paper_ref
 from bot.papers import PaperService
@@ -78,7 +78,9 @@ def answer_post(answer: Answer, language: Language) -> Post:
     return Post(
         text=answer.text,
         blocks=blocks,
-        footer=model_line(answer.model_label, answer.extractive, language),
+        footer=label("model_down", language)
+        if answer.model_down
+        else model_line(answer.model_label, answer.extractive, language),
         paper_id=answer.paper,
     )
 

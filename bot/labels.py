@@ -30,6 +30,11 @@ _LABELS: dict[str, dict[Language, str]] = {
         "en": EXTRACTIVE_LABEL,
         "zh": EXTRACTIVE_LABEL + "：抽取式摘要，句子摘自原文，未使用大语言模型",
     },
+    "model_down": {
+        "en": "Quoted from the paper: the language model did not answer just now (try again later "
+        "for a written answer).",
+        "zh": "以上内容摘自原文：语言模型暂时没有响应，稍后再问可得到完整回答。",
+    },
     "disclaimer": {
         "en": "Summaries are machine-written: use them to decide what to read, not as a source.",
         "zh": "总结由机器生成，可能有误，仅用于论文阅读前的初筛，请勿用于严肃的学术场景。",

@@ -61,6 +61,7 @@ class Answer(BaseModel):
     answerable: bool
     model_label: str
     extractive: bool = False
+    model_down: bool = False  # quoted because the configured model failed (never cached)
 
 
 def normalize_question(question: str) -> str:
@@ -190,7 +191,14 @@ class QAService:
         degraded = degraded or (isinstance(retriever, HybridRetriever) and retriever.degraded)
         chunks = _budget([c for c, _ in found])
         if self.llm is not None and chunks:
-            answer = await self._from_model(meta, question, language, history, chunks)
+            try:
+                answer = await self._from_model(meta, question, language, history, chunks)
+            except LLMError as exc:
+                quoted = self._quoted(meta, question, chunks)
+                if quoted is None:
+                    raise
+                log.warning("answering %s with quotes: the model failed (%s)", meta.id, exc)
+                answer, degraded = quoted, True
         else:
             text, used = extractive_answer(question, chunks) if chunks else ("", [])
             if not used:
@@ -209,6 +217,23 @@ class QAService:
             key = self._answer_key(meta, question, language)
             await self.cache.set_model(key, answer, VERSION_TTL)
         return answer
+
+    def _quoted(self, meta: PaperMeta, question: str, chunks: list[Chunk]) -> Answer | None:
+        """The best matching sentences, when the model failed; None if none matches."""
+        assert self.llm is not None
+        text, used = extractive_answer(question, chunks)
+        if not used:
+            return None
+        return Answer(
+            paper=meta.id.versioned,
+            question=question,
+            text=text,
+            citations=[cite(c) for c in used],
+            answerable=True,
+            model_label=self.llm.label,
+            extractive=True,
+            model_down=True,
+        )
 
     def _not_found(self, meta: PaperMeta, question: str, language: Language) -> Answer:
         text = (

@@ -281,3 +281,19 @@ async def test_without_a_model_a_chinese_question_is_asked_to_be_put_in_english(
         assert "please ask in English" in chat.text
     finally:
         await core.aclose()
+
+
+async def test_when_the_model_fails_the_paper_is_quoted_and_the_quote_not_kept(
+    core: Core, gemini: FakeGemini
+) -> None:
+    gemini.reply_error(503, "overloaded")  # retried…
+    gemini.reply_error(503, "overloaded")
+    gemini.reply_error(503, "overloaded")  # …until the client gives up
+    chat = Transcript()
+    await core.handle(command("/ask 2408.13714 which LoRA rank works best?"), chat)
+    assert "“Among LoRA ranks 2, 4, 8 and 16, rank 8 works best" in chat.text
+    assert "§4.2 Ablation" in chat.text and "did not answer just now" in chat.text
+    later = Transcript()  # the model is back: a written answer, not the kept quote
+    other = ChatRef("test", "another-chat")
+    await core.handle(command("/ask 2408.13714 which LoRA rank works best?", chat=other), later)
+    assert "From the paper:" in later.text and "did not answer" not in later.text
