@@ -17,6 +17,7 @@ from bot.chunks import Chunk, chunk_paper, cite
 from bot.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
 from bot.errors import LLMError
 from bot.llm.base import LLMClient, LLMInvalidOutput
+from bot.llm_call import metered_json
 from bot.metrics import Metrics
 from bot.models import Language, PaperMeta
 from bot.papers import VERSION_TTL, PaperService
@@ -194,45 +195,37 @@ class QAService:
             try:
                 answer = await self._from_model(meta, question, language, history, chunks)
             except LLMError as exc:
-                quoted = self._quoted(meta, question, chunks)
+                quoted = self._quoted(meta, question, chunks, model_down=True)
                 if quoted is None:
                     raise
                 log.warning("answering %s with quotes: the model failed (%s)", meta.id, exc)
                 answer, degraded = quoted, True
         else:
-            text, used = extractive_answer(question, chunks) if chunks else ("", [])
-            if not used:
-                answer = self._not_found(meta, question, language)
-            else:
-                answer = Answer(
-                    paper=meta.id.versioned,
-                    question=question,
-                    text=text,
-                    citations=[cite(c) for c in used],
-                    answerable=True,
-                    model_label="extractive (no LLM configured)",
-                    extractive=True,
-                )
+            answer = self._quoted(meta, question, chunks) or self._not_found(
+                meta, question, language
+            )
         if not history and not degraded:  # an answer found with a part down is not kept
             key = self._answer_key(meta, question, language)
             await self.cache.set_model(key, answer, VERSION_TTL)
         return answer
 
-    def _quoted(self, meta: PaperMeta, question: str, chunks: list[Chunk]) -> Answer | None:
-        """The best matching sentences, when the model failed; None if none matches."""
-        assert self.llm is not None
-        text, used = extractive_answer(question, chunks)
+    def _quoted(
+        self, meta: PaperMeta, question: str, chunks: list[Chunk], *, model_down: bool = False
+    ) -> Answer | None:
+        """The best matching sentences (no model, or ``model_down``); None if none matches."""
+        text, used = extractive_answer(question, chunks) if chunks else ("", [])
         if not used:
             return None
+        label = self.llm.label if model_down and self.llm else "extractive (no LLM configured)"
         return Answer(
             paper=meta.id.versioned,
             question=question,
             text=text,
             citations=[cite(c) for c in used],
             answerable=True,
-            model_label=self.llm.label,
+            model_label=label,
             extractive=True,
-            model_down=True,
+            model_down=model_down,
         )
 
     def _not_found(self, meta: PaperMeta, question: str, language: Language) -> Answer:
@@ -282,22 +275,16 @@ class QAService:
             passages=passages_block(chunks),
         )
         by_id = {c.id: c for c in chunks}
-        provider, model = self.llm.provider, self.llm.model
         for attempt in (1, 2):
             self.calls += 1
             try:
-                with self.metrics.track_llm_call(provider, model):
-                    async with self.gate.slot():
-                        reply = await self.llm.generate_json(
-                            system=system,
-                            prompt=prompt,
-                            schema=ModelAnswer,
-                            max_output_tokens=2048,
-                        )
+                reply = await metered_json(
+                    self.llm, self.gate, self.metrics,
+                    system=system, prompt=prompt, schema=ModelAnswer, max_output_tokens=2048,
+                )  # fmt: skip
             except LLMInvalidOutput as exc:
                 log.warning("unusable answer for %s (attempt %d): %s", meta.id, attempt, exc)
                 continue
-            self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
             self.tokens_in += reply.tokens_in
             value = reply.value
             used = [by_id[i] for i in dict.fromkeys(value.citations) if i in by_id]

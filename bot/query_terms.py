@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from bot.errors import LLMError
 from bot.llm.base import LLMClient
+from bot.llm_call import metered_json
 from bot.metrics import Metrics
 from bot.prompts import PromptPair, fill
 from bot.rate_gate import RateGate
@@ -49,21 +50,16 @@ class QueryTerms:
 
     async def english_terms(self, question: str, title: str) -> str | None:
         """Up to 12 English search terms for the question, space-separated; None on failure."""
-        provider, model = self.llm.provider, self.llm.model
         self.calls += 1
         try:
-            with self.metrics.track_llm_call(provider, model):
-                async with self.gate.slot():
-                    reply = await self.llm.generate_json(
-                        system=self.prompts.system,
-                        prompt=fill(self.prompts.user, title=title, question=question),
-                        schema=SearchTerms,
-                        temperature=0.0,
-                        max_output_tokens=256,
-                    )
+            reply = await metered_json(
+                self.llm, self.gate, self.metrics,
+                system=self.prompts.system,
+                prompt=fill(self.prompts.user, title=title, question=question),
+                schema=SearchTerms, temperature=0.0, max_output_tokens=256,
+            )  # fmt: skip
         except LLMError as exc:
             log.warning("no search terms for a question (%s); searching its own words", exc)
             return None
-        self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
         terms = [" ".join(t.split()) for t in reply.value.terms[:MAX_TERMS]]
         return " ".join(t for t in terms if t)[:MAX_CHARS]
