@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -32,6 +33,7 @@ FORMAT = 1  # bump when what is embedded per chunk changes, so stored vectors ar
 BATCH = 100  # texts per request (Gemini's batchEmbedContents accepts at most 100)
 MAX_CHARS = 6000  # of a passage embedded (~1,500 tokens, under Gemini's 2,048-token input cap)
 DEPTH = 20  # passages each ranking contributes to the fusion
+KEPT = 8  # papers whose passage vectors stay in memory (at most ~1.2 MB each)
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -58,6 +60,7 @@ class Embeddings:
     query_timeout_s: float = 15.0
     requests: int = 0
     _flights: SingleFlight[list[Vector]] = field(default_factory=SingleFlight, repr=False)
+    _recent: OrderedDict[str, list[Vector]] = field(default_factory=OrderedDict, repr=False)
 
     def key(self, versioned: str) -> str:
         """The Redis key of a paper version's passage vectors for this model and size."""
@@ -67,20 +70,25 @@ class Embeddings:
         )
 
     async def passages(self, versioned: str, chunks: Sequence[Chunk]) -> list[Vector]:
-        """One unit vector per chunk, from Redis or embedded now (once, however many ask)."""
+        """One unit vector per chunk, from memory, Redis, or embedded now (once, however many ask)."""
         key = self.key(versioned)
-        stored = await self._stored(key, len(chunks))
-        self.cache.count(key, stored is not None)
-        if stored is not None:
-            return stored
+        vectors = self._recent.get(key)
+        if vectors is None or len(vectors) != len(chunks):
+            vectors = await self._stored(key, len(chunks))
+            self.cache.count(key, vectors is not None)
+        if vectors is None:
 
-        async def embed() -> list[Vector]:
-            texts = [passage_text(c) for c in chunks]
-            vectors = await self._bounded(self._embed_all(texts), self.document_timeout_s)
-            await self.cache.set_bytes(key, pack(vectors), self.ttl_s)
-            return vectors
+            async def embed() -> list[Vector]:
+                texts = [passage_text(c) for c in chunks]
+                vectors = await self._bounded(self._embed_all(texts), self.document_timeout_s)
+                await self.cache.set_bytes(key, pack(vectors), self.ttl_s)
+                return vectors
 
-        vectors, _ = await self._flights.run(key, embed)
+            vectors, _ = await self._flights.run(key, embed)
+        self._recent[key] = vectors
+        self._recent.move_to_end(key)
+        while len(self._recent) > KEPT:
+            self._recent.popitem(last=False)
         return vectors
 
     async def query(self, text: str) -> Vector:
