@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import platform
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +48,7 @@ from _setup import (
 from fakes.arxiv_server import FakeArxiv, FakePaper
 from fakes.gemini_server import FakeGemini
 from fakes.httpfake import Recorded
-from paperkit import gemini_responder, settings_for
+from paperkit import gemini_responder, passages_in, settings_for
 
 from bot.app import Core, build_core
 from bot.models import PaperId
@@ -64,17 +63,17 @@ STATE_LABELS = {
     "unmatched": "no passage matched (no LLM call)",
 }
 CALLS_LLM = ("cold", "warm")
-_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
 ANSWER_CHARS = 600  # the fake's answer: the start of the first passage, about 100 words
 
 
 def answer_model(body: dict[str, Any]) -> dict[str, Any]:
     """FakeGemini: a grounded answer citing the first passage of the prompt (else an analysis)."""
-    found = _PASSAGE.search(FakeGemini.prompt_text(body))
-    if found is None:
+    found = passages_in(FakeGemini.prompt_text(body))
+    if not found:
         return gemini_responder(body)
-    text = " ".join(found[2].split())[:ANSWER_CHARS]
-    return {"answerable": True, "answer": text or "Yes.", "citations": [int(found[1])]}
+    pid, first = found[0]
+    text = " ".join(first.split())[:ANSWER_CHARS]
+    return {"answerable": True, "answer": text or "Yes.", "citations": [pid]}
 
 
 @dataclass
@@ -268,7 +267,7 @@ def sizes(request: Recorded) -> Sizes:
     prompt = FakeGemini.prompt_text(body)
     config = body.get("generationConfig") or {}
     schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
-    found = _PASSAGE.findall(prompt)
+    found = passages_in(prompt)
     schema_chars = len(json.dumps(schema, separators=(",", ":"))) if schema else 0
     passage_chars = sum(len(text) for _, text in found)
     return Sizes(len(FakeGemini.system_text(body)), len(prompt), passage_chars, len(found),

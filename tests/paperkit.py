@@ -94,6 +94,14 @@ def gemini_responder(body: dict[str, Any]) -> dict[str, Any]:
     return analysis_for(FakeGemini.system_text(body) + FakeGemini.prompt_text(body))
 
 
+_PASSAGE = re.compile(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+
+
+def passages_in(prompt: str) -> list[tuple[int, str]]:
+    """(id, text) of each passage an answer prompt holds, as bot.qa.passages_block wrote them."""
+    return [(int(pid), text) for pid, text in _PASSAGE.findall(prompt)]
+
+
 def settings_for(
     arxiv: FakeArxiv, redis_url: str | None, gemini: FakeGemini | None = None, **extra: Any
 ) -> Settings:

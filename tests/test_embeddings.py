@@ -20,7 +20,7 @@ from fakes.arxiv_server import FakeArxiv, FakePaper
 from fakes.gemini_server import FakeGemini
 from fakes.openai_server import FakeOpenAI
 from htmlgen import latexml_html
-from paperkit import analysis_for, settings_for
+from paperkit import analysis_for, passages_in, settings_for
 
 from bot.app import Core, build_core
 from bot.chat import ChatRef, Command
@@ -64,12 +64,12 @@ def model_reply(prompt: str) -> dict[str, Any]:
     """A stand-in model that answers only from a passage stating the compute or the best rank."""
     if "<passage" not in prompt:
         return analysis_for(prompt)
-    for pid, text in re.findall(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
+    for pid, text in passages_in(prompt):
         if "9 minutes" in text or "rank 8 works best" in text:
             return {
                 "answerable": True,
                 "answer": f"The paper says: {text}",
-                "citations": [int(pid)],
+                "citations": [pid],
             }
     return {"answerable": False, "answer": "The passages do not say.", "citations": []}
 

@@ -12,7 +12,7 @@ from chatkit import Transcript, command
 from fakes.arxiv_server import FakeArxiv, FakePaper
 from fakes.gemini_server import FakeGemini
 from htmlgen import latexml_html
-from paperkit import analysis_for, settings_for
+from paperkit import analysis_for, passages_in, settings_for
 
 from bot.app import Core, build_core
 from bot.chat import ChatRef
@@ -64,12 +64,12 @@ def grounded_model(body: dict[str, Any]) -> dict[str, Any]:
     assert question is not None
     asked = question[1] + " " + " ".join(e for w, e in ENGLISH.items() if w in question[1])
     wanted = {w for w in re.findall(r"[a-z0-9]+", asked.lower()) if len(w) > 3}
-    for pid, text in re.findall(r'<passage id="(\d+)"[^>]*>\n(.*?)\n</passage>', prompt, re.S):
+    for pid, text in passages_in(prompt):
         if wanted & set(re.findall(r"[a-z0-9]+", text.lower())):
             return {
                 "answerable": True,
                 "answer": f"From the paper: {text[:80]}",
-                "citations": [int(pid)],
+                "citations": [pid],
             }
     return {"answerable": False, "answer": "The passages do not say.", "citations": []}
 
