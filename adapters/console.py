@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from bot.chat import ChatRef, Command, Conversation, Post, SentRef
-from bot.plaintext import post_text
+from bot.chat.contract import ChatRef, Command, Conversation, Post, SentRef
+from bot.chat.plaintext import post_text
 
 CHAT = ChatRef("console", "local")
 RULE = "─" * 72

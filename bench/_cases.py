@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fakes.arxiv_server import FakePaper
-from paperkit import pdf_paper, talklora
-from pdfgen import figure_pdf
+from support.fakes.arxiv_server import FakePaper
+from support.paperkit import pdf_paper, talklora
+from support.pdfgen import figure_pdf
 
-from bot.pdf_text import read_pdf
-from bot.sections import split_sections
+from bot.papers.pdf_text import read_pdf
+from bot.papers.sections import split_sections
 
 _STEM = re.compile(r"^(?P<base>\d{4}\.\d{4,5})v(?P<version>\d+)$")
 

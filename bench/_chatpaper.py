@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.models import Analysis, FullText, PaperMeta
+from bot.papers.models import Analysis, FullText, PaperMeta
 
 CHARS_PER_TOKEN = 4
 MAX_TOKENS = 4096

@@ -20,11 +20,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chatkit import RecordingAdapter
+from support.chatkit import RecordingAdapter
 
 from bot.app import build_core
-from bot.settings import Secret, Settings
-from bot.subscriptions import Subscription
+from bot.digests.subscriptions import Subscription
+from bot.infra.settings import Secret, Settings
 
 SLOT = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # a Monday, as in bench/digest.py
 

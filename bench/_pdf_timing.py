@@ -9,9 +9,9 @@ from _cases import PdfFile
 from _setup import heading, median, ms, table
 from PIL import Image
 
-from bot.pdf_figure import teaser_figure
-from bot.pdf_text import read_pdf
-from bot.sections import split_sections
+from bot.papers.pdf_figure import teaser_figure
+from bot.papers.pdf_text import read_pdf
+from bot.papers.sections import split_sections
 
 
 def time_pdfs(pdfs: list[PdfFile], repeat: int, missing_note: str | None) -> None:

@@ -56,7 +56,9 @@ def tune_fake_servers(*, nodelay: bool = True) -> None:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A redis-server of our own in a temporary directory (never the machine's); yields its URL."""
-    from conftest import start_redis  # tests/conftest.py: the same server the tests use
+    from support.servers import (
+        start_redis,  # tests/support/servers.py: the same server the tests use
+    )
 
     with tempfile.TemporaryDirectory(prefix="paperbot-bench-") as directory:
         proc, port = start_redis(Path(directory))

@@ -45,14 +45,14 @@ from _setup import (
     table,
     tune_fake_servers,
 )
-from fakes.arxiv_server import FakeArxiv, FakePaper
-from fakes.gemini_server import FakeGemini
-from fakes.httpfake import Recorded
-from paperkit import gemini_responder, passages_in, settings_for
+from support.fakes.arxiv_server import FakeArxiv, FakePaper
+from support.fakes.gemini_server import FakeGemini
+from support.fakes.httpfake import Recorded
+from support.paperkit import gemini_responder, passages_in, settings_for
 
 from bot.app import Core, build_core
-from bot.models import PaperId
-from bot.qa import PASSAGE_BUDGET, TOP_K
+from bot.papers.models import PaperId
+from bot.questions.answers import PASSAGE_BUDGET, TOP_K
 
 QUESTIONS = Path(__file__).with_name("retrieval_questions.json")
 STATES = ("cold", "warm", "repeated", "unmatched")

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from _cases import fixture_pdfs, summarize_cases
 from _chatpaper import three_calls
 from _setup import FIXTURE_PDFS, exit_on_sigterm, heading, redis_server, table
-from fakes.arxiv_server import FakeArxiv
-from paperkit import settings_for
+from support.fakes.arxiv_server import FakeArxiv
+from support.paperkit import settings_for
 
 from bot.app import build_core
-from bot.metrics import cost_usd
-from bot.models import Analysis, FullText, PaperId, PaperMeta
-from bot.prompts import LANGUAGE_NAMES, fill, load
-from bot.summarizer import CHARS_PER_TOKEN, build_excerpt
+from bot.infra.metrics import cost_usd
+from bot.llm.prompts import LANGUAGE_NAMES, fill, load
+from bot.papers.models import Analysis, FullText, PaperId, PaperMeta
+from bot.summaries.summarizer import CHARS_PER_TOKEN, build_excerpt
 
 MODELS = ("gemini-2.5-flash", "gpt-4o-mini")
 # A realistic English Analysis, in characters per field: what summary_user.md asks for (one

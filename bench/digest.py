@@ -44,17 +44,17 @@ from _setup import (
     table,
     tune_fake_servers,
 )
-from chatkit import RecordingAdapter
-from fakes.arxiv_server import FakeArxiv, FakePaper
-from fakes.gemini_server import FakeGemini
-from fakes.httpfake import Reply
-from fakes.telegram_server import SENDS, Call, FakeTelegram
-from paperkit import gemini_responder, settings_for, talklora
+from support.chatkit import RecordingAdapter
+from support.fakes.arxiv_server import FakeArxiv, FakePaper
+from support.fakes.gemini_server import FakeGemini
+from support.fakes.httpfake import Reply
+from support.fakes.telegram_server import SENDS, Call, FakeTelegram
+from support.paperkit import gemini_responder, settings_for, talklora
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
-from bot.schedule import slot_key
-from bot.subscriptions import Detail, Subscription
+from bot.digests.schedule import slot_key
+from bot.digests.subscriptions import Detail, Subscription
 
 SLOT = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # a Monday: cs.CV has announcements
 TELEGRAM_PER_S = 30.0  # Telegram's overall bound, which AIORateLimiter enforces
@@ -67,7 +67,7 @@ class PagedArxiv(FakeArxiv):  # type: ignore[misc]  # Any when tests/ is not on 
     """FakeArxiv whose API pages report the true total, so the arxiv package pages on.
 
     The stock fake reports the page's own length as ``totalResults``, so a lookup of more ids
-    than ``arxiv.Client.page_size`` (10 in bot.arxiv_api) silently stops after one page.
+    than ``arxiv.Client.page_size`` (10 in bot.arxiv.api) silently stops after one page.
     """
 
     def _api(self, query: dict[str, list[str]]) -> Reply:

@@ -30,9 +30,9 @@ from typing import Any
 from _cases import fixture_pdfs, pdf_as_paper
 from _setup import FIXTURE_PDFS, SlowResponder, exit_on_sigterm, redis_server, table
 from digest import SLOT, PagedArxiv
-from fakes.arxiv_server import FakePaper
-from fakes.gemini_server import FakeGemini
-from paperkit import gemini_responder, pdf_paper, talklora
+from support.fakes.arxiv_server import FakePaper
+from support.fakes.gemini_server import FakeGemini
+from support.paperkit import gemini_responder, pdf_paper, talklora
 
 CHILD = Path(__file__).resolve().parent / "_memory_child.py"
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from _setup import SlowResponder, exit_on_sigterm, heading, redis_server, table, tune_fake_servers
-from chatkit import RecordingAdapter
 from digest import SLOT, PagedArxiv, fresh_core, publish, subscribe
-from fakes.gemini_server import FakeGemini
-from paperkit import gemini_responder
+from support.chatkit import RecordingAdapter
+from support.fakes.gemini_server import FakeGemini
+from support.paperkit import gemini_responder
 
 
 @dataclass

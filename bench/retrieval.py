@@ -36,11 +36,11 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "tests")]
 
 from _setup import exit_on_sigterm, percentile, redis_server, table
 
-from bot.chunks import Chunk, chunk_paper, cite
-from bot.models import FullText
-from bot.pdf_text import read_pdf
-from bot.retrieval import BM25Index
-from bot.sections import split_sections
+from bot.papers.models import FullText
+from bot.papers.pdf_text import read_pdf
+from bot.papers.sections import split_sections
+from bot.questions.bm25 import BM25Index
+from bot.questions.chunks import Chunk, chunk_paper, cite
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 MINILM = "all-MiniLM-L6-v2"
@@ -213,12 +213,12 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
     """Embed every paper through the production path, then ask every question three ways."""
     import redis.asyncio as aioredis
 
-    from bot.cache import Cache
-    from bot.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
+    from bot.infra.cache import Cache
     from bot.llm.openai_compat import OpenAICompatClient
-    from bot.qa import MIN_SCORE
-    from bot.rate_gate import RateGate
-    from bot.retrieval import BM25Retriever, Retriever
+    from bot.llm.rate_gate import RateGate
+    from bot.questions.answers import MIN_SCORE
+    from bot.questions.bm25 import BM25Retriever, Retriever
+    from bot.questions.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
 
     redis = aioredis.Redis.from_url(redis_url)
     client = OpenAICompatClient(api_key=None, model=MINILM, base_url=server.url)

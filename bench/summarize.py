@@ -43,13 +43,13 @@ from _setup import (
     table,
     tune_fake_servers,
 )
-from chatkit import Transcript, command
-from fakes.arxiv_server import FakeArxiv
-from fakes.gemini_server import FakeGemini
-from paperkit import gemini_responder, settings_for
+from support.chatkit import Transcript, command
+from support.fakes.arxiv_server import FakeArxiv
+from support.fakes.gemini_server import FakeGemini
+from support.paperkit import gemini_responder, settings_for
 
 from bot.app import Core, build_core
-from bot.models import PaperId
+from bot.papers.models import PaperId
 
 STAGES = ("meta", "download", "extract", "llm", "other", "total")
 P99_TARGET_MS = 5.0

@@ -9,35 +9,44 @@ from datetime import timedelta
 
 import redis.asyncio as aioredis
 
-from bot.arxiv_api import ArxivAPI
-from bot.ask_commands import AskCommands, Conversations
-from bot.cache import Cache
-from bot.chat import ChannelDirectory, ChatAdapter, ChatRef, Command, Conversation, Post, SentRef
-from bot.chats import ChatStore
-from bot.digest import DeliveryLog, DigestRunner, Send
-from bot.digest_scheduler import DigestScheduler
-from bot.discovery import Discovery
-from bot.embeddings import Embeddings
+from bot.arxiv.api import ArxivAPI
+from bot.arxiv.fetch import Fetcher
+from bot.arxiv.pacer import Pacer
+from bot.chat.chat_store import ChatStore
+from bot.chat.contract import (
+    ChannelDirectory,
+    ChatAdapter,
+    ChatRef,
+    Command,
+    Conversation,
+    Post,
+    SentRef,
+)
+from bot.chat.post_memory import PostIndex
+from bot.chat.router import Router
+from bot.chat.user_limits import UserLimiter
+from bot.commands.ask import AskCommands
+from bot.commands.basics import CoreCommands
+from bot.commands.subscriptions import ChannelResolver, SubscriptionCommands
+from bot.digests.delivery_log import DeliveryLog
+from bot.digests.discovery import Discovery
+from bot.digests.runner import DigestRunner, Send
+from bot.digests.scheduler import DigestScheduler
+from bot.digests.subscriptions import SubscriptionStore
 from bot.errors import BadInput
-from bot.extractive_summarizer import ExtractiveSummarizer
-from bot.fetch import Fetcher
-from bot.handlers import CoreCommands
+from bot.infra.cache import Cache
+from bot.infra.metrics import Metrics
+from bot.infra.redis_conn import EmbeddedRedis, connect
+from bot.infra.settings import Settings
 from bot.llm.base import Embedder, LLMClient
-from bot.metrics import Metrics
-from bot.pacer import Pacer
-from bot.papers import VERSION_TTL, PaperService
-from bot.post_index import PostIndex
-from bot.prompts import load
-from bot.qa import QAService
-from bot.query_terms import QueryTerms
-from bot.rate_gate import RateGate
-from bot.redis_conn import EmbeddedRedis, connect
-from bot.router import Router
-from bot.settings import Settings
-from bot.sub_commands import ChannelResolver, SubscriptionCommands
-from bot.subscriptions import SubscriptionStore
-from bot.summarizer import LLMSummarizer, Summarizer
-from bot.user_limits import UserLimiter
+from bot.llm.prompts import load
+from bot.llm.rate_gate import RateGate
+from bot.papers.service import VERSION_TTL, PaperService
+from bot.questions.answers import QAService
+from bot.questions.embeddings import Embeddings
+from bot.questions.history import Conversations
+from bot.questions.query_terms import QueryTerms
+from bot.summaries.summarizer import ExtractiveSummarizer, LLMSummarizer, Summarizer
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 PLATFORM_MODULES = ("adapters", "telegram", "discord")
 
 
@@ -55,7 +56,7 @@ def test_the_compose_file_is_valid_and_persists_redis() -> None:
 
 
 def test_every_setting_is_documented_in_the_readme_and_env_example() -> None:
-    source = (ROOT / "bot" / "settings.py").read_text()
+    source = (ROOT / "bot" / "infra" / "settings.py").read_text()
     names = set(
         re.findall(r'"((?:PAPERBOT|REDIS|TELEGRAM|DISCORD|GEMINI|GOOGLE|OPENAI)_[A-Z_]*)"', source)
     )

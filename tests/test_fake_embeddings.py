@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from fakes.embedding import as_float32, bag_embedding, cosine
-from fakes.gemini_server import FakeGemini
-from fakes.openai_server import FakeOpenAI
 from google import genai
 from google.genai import errors, types
 from openai import AsyncOpenAI
+from support.fakes.embedding import as_float32, bag_embedding, cosine
+from support.fakes.gemini_server import FakeGemini
+from support.fakes.openai_server import FakeOpenAI
 
 GEMINI_MODEL = "gemini-embedding-001"
 OPENAI_MODEL = "text-embedding-3-small"
@@ -96,7 +96,7 @@ def test_bag_embedding_is_unit_length_and_the_same_in_every_process() -> None:
     assert len(here) == 48
     assert math.isclose(math.sqrt(sum(v * v for v in here)), 1.0, rel_tol=1e-9)
     code = (
-        "import json; from fakes.embedding import bag_embedding; "
+        "import json; from support.fakes.embedding import bag_embedding; "
         f"print(json.dumps(bag_embedding({text!r}, 48)))"
     )
     tests_dir = str(Path(__file__).parent)

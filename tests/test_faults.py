@@ -16,20 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chatkit import RecordingAdapter, Transcript, command
-from conftest import start_redis
-from fakes.arxiv_server import FakeArxiv, FakePaper
-from fakes.gemini_server import FakeGemini, gemini_error
-from fakes.httpfake import Reply
-from fakes.telegram_server import FakeTelegram
-from paperkit import env_for, gemini_responder, settings_for, talklora
+from support.chatkit import RecordingAdapter, Transcript, command
+from support.fakes.arxiv_server import FakeArxiv, FakePaper
+from support.fakes.gemini_server import FakeGemini, gemini_error
+from support.fakes.httpfake import Reply
+from support.fakes.telegram_server import FakeTelegram
+from support.paperkit import env_for, gemini_responder, settings_for, talklora
+from support.paths import REPO
+from support.servers import start_redis
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
-from bot.chat import ChatRef, Post, SentRef
-from bot.models import PaperId
+from bot.chat.contract import ChatRef, Post, SentRef
+from bot.papers.models import PaperId
 
-REPO = Path(__file__).resolve().parents[1]
 MONDAY = date(2024, 11, 25)
 AT_EIGHT = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
 
@@ -357,8 +357,8 @@ CHILD = """
 import asyncio, json, os
 from datetime import datetime
 from bot.app import build_core
-from bot.chat import SentRef
-from bot.settings import Settings
+from bot.chat.contract import SentRef
+from bot.infra.settings import Settings
 
 async def main():
     core = await build_core(Settings.from_env())

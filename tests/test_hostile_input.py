@@ -22,14 +22,15 @@ from typing import Any
 
 import pytest
 import redis
-from chatkit import Transcript, command
-from conftest import free_port
-from fakes.arxiv_server import PNG_1PX, FakeArxiv
-from fakes.gemini_server import FakeGemini, gemini_error
-from fakes.httpfake import Recorded, Reply
-from fakes.telegram_server import FakeTelegram
-from fakes.telegram_server import visible_text as telegram_visible
-from hostile_pdfs import (
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from support.chatkit import Transcript, command
+from support.fakes.arxiv_server import PNG_1PX, FakeArxiv
+from support.fakes.gemini_server import FakeGemini, gemini_error
+from support.fakes.httpfake import Recorded, Reply
+from support.fakes.telegram_server import FakeTelegram
+from support.fakes.telegram_server import visible_text as telegram_visible
+from support.hostile_pdfs import (
     NOT_PDFS,
     build,
     deflate_bomb,
@@ -43,33 +44,31 @@ from hostile_pdfs import (
     stream,
     truncated,
 )
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-from paperkit import pdf_paper, process_env, settings_for, talklora
-from test_discord_render import check as check_discord
-from test_telegram_render import check as check_telegram
+from support.paperkit import pdf_paper, process_env, settings_for, talklora
+from support.paths import REPO
+from support.render_checks import check_discord, check_telegram
+from support.servers import free_port
 
 from adapters.discord.render import render as render_discord
 from adapters.discord.text import escape as escape_discord
 from adapters.telegram.render import CAPTION_LIMIT
 from adapters.telegram.render import render as render_telegram
 from bot.app import Core, build_core
-from bot.categories import parse_categories
-from bot.chat import ChatRef, Command, Post
+from bot.arxiv.categories import parse_categories
+from bot.arxiv.ids import parse_paper_ref
+from bot.chat.contract import ChatRef, Command, Post
+from bot.chat.plaintext import post_text
+from bot.chat.router import UNKNOWN_FAILURE
+from bot.digests.subscribe_args import parse_settings, parse_subscribe
+from bot.digests.topic_query import parse_query
 from bot.errors import DocumentError, SourceUnavailable, UserFacingError
-from bot.logs import RedactSecrets
-from bot.markdown import paper_markdown
-from bot.models import Analysis, Figure, PaperId, PaperMeta, PaperSummary
-from bot.paper_ref import parse_paper_ref
-from bot.pdf_figure import teaser_figure
-from bot.pdf_text import MAX_INFLATED_BYTES, inflated_size, read_pdf_async, run_isolated
-from bot.plaintext import post_text
-from bot.render import paper_post
-from bot.router import UNKNOWN_FAILURE
-from bot.subscribe_args import parse_settings, parse_subscribe
-from bot.topic_query import parse_query
+from bot.infra.logs import RedactSecrets
+from bot.papers.models import Analysis, Figure, PaperId, PaperMeta, PaperSummary
+from bot.papers.pdf_figure import teaser_figure
+from bot.papers.pdf_text import MAX_INFLATED_BYTES, inflated_size, read_pdf_async, run_isolated
+from bot.summaries.card import paper_post
+from bot.summaries.markdown import paper_markdown
 
-REPO = Path(__file__).resolve().parents[1]
 ABS = "https://arxiv.org/abs/2408.13714v1"
 ECHO = 100  # the longest piece of what a user typed that an error message may repeat
 TOPIC = 310  # a confirmation may repeat a subscription's topic (keywords: at most 300 characters)

@@ -24,8 +24,8 @@ from adapters.discord.commands import (
 from adapters.discord.conversation import InteractionConversation, MessageConversation
 from adapters.discord.delivery import Delivery, Unreachable
 from adapters.discord.questions import Questions
-from bot.chat import ChatRef, Command, Conversation, Post, PostMemory, SentRef
-from bot.router import CommandInfo, args_from_options
+from bot.chat.contract import ChatRef, Command, Conversation, Post, PostMemory, SentRef
+from bot.chat.router import CommandInfo, args_from_options
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.chat import ChatRef, Command
-from bot.router import CommandInfo
+from bot.chat.contract import ChatRef, Command
+from bot.chat.router import CommandInfo
 
 log = logging.getLogger(__name__)
 

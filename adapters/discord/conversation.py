@@ -13,7 +13,7 @@ from adapters.discord.delivery import NO_MENTIONS, edit_kwargs, send_kwargs
 from adapters.discord.memory import remember
 from adapters.discord.render import CONTENT_LIMIT, render
 from adapters.discord.text import clip
-from bot.chat import ChatRef, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import discord
 
 from adapters.discord.memory import remember
 from adapters.discord.render import Piece, Rendered, render
-from bot.chat import ChatRef, Link, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, Link, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from bot.chat import ChatRef, PostMemory
+from bot.chat.contract import ChatRef, PostMemory
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import discord
 
 from adapters.discord.commands import chat_of, is_admin
 from adapters.discord.memory import paper_of
-from bot.chat import ChatRef, Command, PostMemory
+from bot.chat.contract import ChatRef, Command, PostMemory
 
 log = logging.getLogger(__name__)
 

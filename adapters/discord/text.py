@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import discord
 
-from bot.chat import Block
+from bot.chat.contract import Block
 
 _LIST_START = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "4. Keywords" is not a list
 _INLINE = re.compile(r"([\\*_~|`\[])")  # emphasis, spoilers, code, masked links

@@ -17,9 +17,9 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandl
 from adapters.telegram.commands import chat_ref, menu, to_command
 from adapters.telegram.conversation import TelegramConversation
 from adapters.telegram.delivery import Delivery, Migrated, Unreachable
-from bot.chat import ChatRef, Command, Conversation, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, Command, Conversation, Post, PostMemory, SentRef
+from bot.chat.router import CommandInfo
 from bot.errors import BadInput
-from bot.router import CommandInfo
 
 log = logging.getLogger(__name__)
 

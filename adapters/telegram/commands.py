@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from telegram import BotCommand, Message, MessageEntity
 from telegram.constants import ChatType
 
-from bot.chat import ChatRef, Command
-from bot.router import CommandInfo
+from bot.chat.contract import ChatRef, Command
+from bot.chat.router import CommandInfo
 
 PLATFORM = "telegram"
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?", re.DOTALL)

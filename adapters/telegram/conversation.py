@@ -9,7 +9,7 @@ import logging
 from telegram.error import TelegramError
 
 from adapters.telegram.delivery import Delivery
-from bot.chat import ChatRef, Post, SentRef
+from bot.chat.contract import ChatRef, Post, SentRef
 
 log = logging.getLogger(__name__)
 

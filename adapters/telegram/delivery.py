@@ -22,7 +22,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
-from bot.chat import ChatRef, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 

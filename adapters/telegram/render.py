@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from bot.chat import Block, Link, Post
+from bot.chat.contract import Block, Link, Post
 
 TEXT_LIMIT = 4096  # characters after entity parsing, counted here in UTF-16 code units
 CAPTION_LIMIT = 1024

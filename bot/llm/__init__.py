@@ -1,4 +1,4 @@
-"""Language models behind one small interface: LLMClient, its reply and its errors."""
+"""Language models behind one small interface: LLMClient, its reply and its errors; the metered call every feature makes; the rate gate; prompt templates."""
 
 from bot.llm.base import (
     LLMClient,

@@ -1,0 +1,132 @@
+"""Long-running modes: the platform adapters (`paperbot run`) or the console chat (`paperbot chat`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from typing import TextIO
+
+from adapters.console import ConsoleAdapter
+from bot.app import Core, build_core
+from bot.chat.contract import ChatAdapter
+from bot.errors import UserFacingError
+from bot.infra.health_server import HealthServer, redis_ping
+from bot.infra.settings import Settings
+from bot.summaries.labels import EXTRACTIVE_LABEL
+
+
+def banner(core: Core, adapters: Sequence[str]) -> str:
+    llm = core.summarizer.label
+    if core.summarizer.extractive:
+        llm = f"{EXTRACTIVE_LABEL}; set GEMINI_API_KEY for LLM summaries"
+    embeddings = core.qa.embeddings
+    ranking = f"BM25 + {embeddings.model} embeddings" if embeddings else "BM25"
+    return (
+        f"paperbot · storage: {core.redis_description} · summaries: {llm} · "
+        f"passages for questions: {ranking} · chats: {', '.join(adapters)}"
+    )
+
+
+async def chat(settings: Settings, stdin: TextIO | None = None) -> int:
+    core = await build_core(settings)
+    try:
+        console = ConsoleAdapter(settings.data_dir / "figures", stdin=stdin)
+        print(banner(core, ["console chat"]))
+        print("Type /help, or /summarize 2408.13714. /quit or Ctrl-D leaves.")
+        core.attach(console)
+        await console.start(core.handle)
+        await core.scheduler.start()
+        await console.finished.wait()
+        return 0
+    finally:
+        await core.aclose()
+
+
+def platform_adapters(core: Core) -> list[ChatAdapter]:
+    """Every platform adapter whose token is set."""
+    found: list[ChatAdapter] = []
+    settings = core.settings
+    if settings.telegram_token:
+        from adapters.telegram import TelegramAdapter
+
+        found.append(
+            TelegramAdapter(
+                settings.telegram_token.get(),
+                commands=core.router.commands(),
+                base_url=settings.telegram_base_url,
+                webhook_url=settings.telegram_webhook_url,
+                webhook_listen=settings.telegram_webhook_listen,
+                webhook_port=settings.telegram_webhook_port,
+                webhook_secret=(
+                    settings.telegram_webhook_secret.get()
+                    if settings.telegram_webhook_secret
+                    else None
+                ),
+                on_unreachable=core.on_unreachable,
+                on_migrated=core.on_migrated,
+                posts=core.post_index,
+            )
+        )
+    if settings.discord_token:
+        from adapters.discord import DiscordAdapter
+
+        found.append(
+            DiscordAdapter(
+                settings.discord_token.get(),
+                commands=core.router.commands(),
+                api_url=settings.discord_api_url,
+                gateway_url=settings.discord_gateway_url,
+                on_unreachable=core.on_unreachable,
+                on_migrated=core.on_migrated,
+                posts=core.post_index,
+            )
+        )
+    return found
+
+
+async def run(settings: Settings) -> int:
+    core = await build_core(settings)
+    adapters = platform_adapters(core)
+    if not adapters:
+        await core.aclose()
+        print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the console chat.")
+        return await chat(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    print(banner(core, [a.platform for a in adapters]))
+    server = None
+    if settings.metrics_port:
+        server = HealthServer(
+            core.metrics,
+            redis_ping=redis_ping(core.redis),
+            adapters=core.adapter_states,
+            host=settings.metrics_host,
+            port=settings.metrics_port,
+        )
+    try:
+        if server is not None:
+            try:
+                await server.start()  # before logging in: a port in use fails fast
+            except OSError as exc:
+                raise UserFacingError(
+                    f"PAPERBOT_METRICS_PORT {settings.metrics_port} cannot be used: {exc.strerror}"
+                ) from None
+        for adapter in adapters:
+            await adapter.start(core.handle)
+            core.attach(adapter)
+        await core.scheduler.start()
+        await stop.wait()
+    finally:
+        if server is not None:
+            await server.stop()
+        await core.scheduler.stop()  # digests finish the message in flight while adapters are up
+        for adapter in adapters:
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await core.aclose()
+    return 0

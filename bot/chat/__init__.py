@@ -1,0 +1,1 @@
+"""The seam between the core and the platforms: the adapter contract, the platform-neutral post and its plain-text renderer, the command router, and what the bot remembers about chats, its posts and its users' limits."""

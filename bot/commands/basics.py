@@ -1,0 +1,112 @@
+"""The core's commands: /start, /help and /summarize (later issues add theirs beside these)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.arxiv.ids import parse_paper_ref
+from bot.chat.chat_store import ChatStore
+from bot.chat.contract import Command, Conversation, Post
+from bot.chat.router import CommandInfo, OptionInfo, Router
+from bot.chat.user_limits import UserLimiter
+from bot.errors import BadInput, UserFacingError
+from bot.papers.models import LANGUAGES, Language
+from bot.papers.service import PaperService
+from bot.summaries.card import paper_post
+
+_LANG_OPTION = re.compile(r"(?:^|\s)(?:--lang(?:uage)?[=\s]+|lang:)(\S+)", re.IGNORECASE)
+
+SUMMARIZE = CommandInfo(
+    name="summarize",
+    description_en="Summarize an arXiv paper (id, link or search words)",
+    description_zh="总结一篇 arXiv 论文（编号、链接或关键词）",
+    usage="/summarize 2408.13714 · /summarize talking head LoRA · /summarize 2408.13714 --lang zh",
+    options=(
+        OptionInfo("paper", "arXiv id, arXiv link, or words to search for", required=True),
+        OptionInfo("language", "Language of the summary", choices=LANGUAGES, flag="--lang"),
+    ),
+    costly=True,
+)
+HELP = CommandInfo(name="help", description_en="How to use paperbot", description_zh="使用说明")
+START = CommandInfo(
+    name="start", description_en="Start and see what paperbot does", description_zh="开始使用"
+)
+
+
+def split_language(args: str, default: Language) -> tuple[str, Language]:
+    """Take a ``--lang zh`` / ``lang:zh`` option out of the arguments."""
+    match = _LANG_OPTION.search(args)
+    if match is None:
+        return args, default
+    value = match[1].lower()
+    if value not in LANGUAGES:
+        raise BadInput(f"Unknown language {value[:10]!r}: use one of {', '.join(LANGUAGES)}.")
+    rest = (args[: match.start()] + " " + args[match.end() :]).strip()
+    return rest, value  # type: ignore[return-value]
+
+
+def help_text(router: Router, language: Language = "en") -> str:
+    """The /help message: what paperbot does and every command with an example."""
+    if language == "zh":
+        intro = "paperbot 以 ChatPaper 格式总结 arXiv 论文：一句话总结、要点、八点分析和论文配图。"
+        example = "例如"
+    else:
+        intro = (
+            "paperbot summarizes arXiv papers in the ChatPaper format: a one-line summary, "
+            "key takeaways and an eight-point analysis, with the paper's figure."
+        )
+        example = "e.g."
+    lines = [intro, ""]
+    for info in router.commands():
+        if info.name == "start":
+            continue
+        description = info.description_zh if language == "zh" else info.description_en
+        lines.append(f"/{info.name} — {description}")
+        if info.usage:
+            lines.append(f"    {example} {info.usage}")
+    return "\n".join(lines)
+
+
+@dataclass
+class CoreCommands:
+    """The handlers of the core commands, sharing the paper service and the user limiter."""
+
+    papers: PaperService
+    limiter: UserLimiter
+    router: Router
+    chats: ChatStore
+    default_language: Language = "en"
+
+    def register(self) -> None:
+        """Add the core commands to the router."""
+        self.router.add(START, self.help)
+        self.router.add(HELP, self.help)
+        self.router.add(SUMMARIZE, self.summarize)
+
+    async def help(self, command: Command, conversation: Conversation) -> None:
+        """Explain usage with examples, in the chat's language."""
+        language = await self.chats.language(command.chat) or self.default_language
+        await conversation.reply(Post(text=help_text(self.router, language)))
+
+    async def summarize(self, command: Command, conversation: Conversation) -> None:
+        """Find the paper, then serve its summary from cache or write it (costs one unit)."""
+        chat_language = await self.chats.language(command.chat)
+        args, language = split_language(command.args, chat_language or self.default_language)
+        ref = parse_paper_ref(args)
+        resolved = await self.papers.resolve(ref, conversation.status)
+        if resolved.note:
+            await conversation.reply(Post(text=resolved.note))
+        meta = resolved.meta
+        if not await self.papers.is_summarized(meta, language):
+            await self.limiter.spend(command.chat.platform, command.user_id)
+            try:
+                summary, _ = await self.papers.summary(meta, language, conversation.status)
+            except UserFacingError:
+                await self.limiter.refund(command.chat.platform, command.user_id)
+                raise
+        else:
+            summary, _ = await self.papers.summary(meta, language)
+        figure = await self.papers.figure(meta)
+        await self.chats.set_last_paper(command.chat, meta.id.versioned)
+        await conversation.reply(paper_post(summary, figure))

@@ -1,0 +1,1 @@
+"""Daily digests: subscriptions and their topic queries, which papers an announcement brings each one, when each digest runs, the runner that sends it once per chat, the delivery log, and the daily post as a file."""

@@ -1,0 +1,156 @@
+"""Which papers a subscription gets today: announcement feeds, keyword matching, API search."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel
+
+from bot.arxiv.api import ArxivAPI
+from bot.arxiv.feeds import Announcement, feed_url, parse_announcements, select
+from bot.arxiv.fetch import Fetcher
+from bot.arxiv.ids import parse_id
+from bot.digests.schedule import EASTERN, last_announcement, submission_window
+from bot.digests.subscriptions import Subscription
+from bot.digests.topic_query import Query, parse_query
+from bot.errors import SourceUnavailable
+from bot.infra.cache import Cache
+from bot.papers.models import PaperId, PaperMeta
+
+log = logging.getLogger(__name__)
+
+META_TTL = 30 * 86_400
+FEED_TTL = 20 * 60  # feeds are rebuilt once a day; every subscription shares a fetch
+API_LIMIT = 200
+
+
+class _Feed(BaseModel):
+    published: date | None
+    ids: list[str]  # versioned ids of new items
+    cross: list[str]  # versioned ids of cross-lists
+    text: dict[str, str]  # versioned id -> title + abstract, for keyword matching
+
+
+@dataclass
+class Found:
+    """The papers of the latest announcement for a subscription, most relevant first."""
+
+    papers: list[PaperMeta]
+    announced: date | None
+    no_announcements: bool  # the feed was empty (weekend, holiday)
+
+
+class Discovery:
+    """Reads feeds (cached per category) and the API; matches keyword queries locally."""
+
+    def __init__(self, fetcher: Fetcher, api: ArxivAPI, cache: Cache, rss_url: str) -> None:
+        self.fetcher = fetcher
+        self.api = api
+        self.cache = cache
+        self.rss_url = rss_url
+        self._lookups = asyncio.Lock()  # subscriptions share one lookup of a feed's papers
+
+    async def _feed(self, category: str, now: datetime) -> _Feed:
+        async def fetch() -> _Feed:
+            download = await self.fetcher.get(feed_url(self.rss_url, [category]))
+            if download is None:
+                raise SourceUnavailable(f"arXiv has no announcement feed for {category}.")
+            parsed = parse_announcements(download.content)
+            new = select(parsed.items, include_cross=False)
+            both = select(parsed.items, include_cross=True)
+            return _Feed(
+                published=parsed.published,
+                ids=[str(a.paper) for a in new],
+                cross=[str(a.paper) for a in both if a.announce_type == "cross"],
+                text={str(a.paper): _text(a) for a in both},
+            )
+
+        hour = now.astimezone(UTC).strftime("%Y%m%d%H")
+        key = self.cache.key("feed", category, hour)
+        feed, _ = await self.cache.get_or_compute(key, _Feed, fetch, ttl=FEED_TTL)
+        return feed
+
+    async def find(
+        self, sub: Subscription, now: datetime | None = None, day: date | None = None
+    ) -> Found:
+        """Today's matching papers (before delivery records are applied).
+
+        ``day`` asks for a past announcement day instead: the feeds only hold today's, so the
+        API is searched over that day's submission window (approximate: see bot.digests.schedule).
+        """
+        query = parse_query(sub.query) if sub.query else None
+        now = now or datetime.now(UTC)
+        if day is not None:
+            evening = datetime.combine(day, time(21, 0), EASTERN) - timedelta(days=1)
+            return await self._search(query, evening.astimezone(UTC), sub.categories)
+        if not sub.categories and query is not None:
+            return await self._search(query, now)
+        ids: dict[str, str] = {}  # base -> versioned
+        text: dict[str, str] = {}
+        published: date | None = None
+        for category in sub.categories:
+            feed = await self._feed(category, now)
+            published = max(filter(None, (published, feed.published)), default=None)
+            for versioned in feed.ids + (feed.cross if sub.include_cross else []):
+                ids.setdefault(_paper_id(versioned).base, versioned)
+            text.update(feed.text)
+        if query is not None:
+            ids = {b: v for b, v in ids.items() if _matches(query, text.get(v, ""))}
+        papers = await self._metas([_paper_id(v) for v in ids.values()])
+        if query is not None:
+            papers = [p for p in papers if query.matches(p.title, p.abstract)]
+            papers.sort(key=lambda p: -query.score(p.title, p.abstract))
+        else:
+            order = {v: i for i, v in enumerate(ids.values())}
+            papers.sort(key=lambda p: order.get(str(p.id), len(order)))
+        return Found(papers, published, no_announcements=not ids and not text)
+
+    async def _metas(self, papers: list[PaperId]) -> list[PaperMeta]:
+        """Metadata of feed papers: from the cache where any subscription already fetched it."""
+        async with self._lookups:
+            keys = [self.cache.key("meta", str(p)) for p in papers]
+            found: dict[str, PaperMeta] = {}
+            for paper, key in zip(papers, keys, strict=True):
+                cached = await self.cache.get_model(key, PaperMeta)
+                if cached is not None:
+                    found[str(paper)] = cached
+            missing = [p for p in papers if str(p) not in found]
+            for meta in await self.api.lookup_many(missing) if missing else []:
+                found[str(meta.id)] = meta
+                await self.cache.set_model(self.cache.key("meta", str(meta.id)), meta, META_TTL)
+        return [found[str(p)] for p in papers if str(p) in found]
+
+    async def _search(
+        self, query: Query | None, now: datetime, categories: tuple[str, ...] = ()
+    ) -> Found:
+        start, end = submission_window(now)
+        parts = [f"submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"]
+        if categories:
+            parts.insert(0, "(" + " OR ".join(f"cat:{c}" for c in categories) + ")")
+        if query is not None:
+            parts.insert(0, f"({query.to_arxiv()})")
+        papers = await self.api.query(" AND ".join(parts), API_LIMIT)
+        if query is not None:
+            papers = [p for p in papers if query.matches(p.title, p.abstract)]
+            papers.sort(key=lambda p: -query.score(p.title, p.abstract))
+        announced = last_announcement(now).astimezone(EASTERN).date() + timedelta(days=1)
+        return Found(papers, announced, no_announcements=not papers)
+
+
+def _text(item: Announcement) -> str:
+    return f"{item.title}\n{item.abstract}"
+
+
+def _matches(query: Query, text: str) -> bool:
+    title, _, abstract = text.partition("\n")
+    return query.matches(title, abstract)
+
+
+def _paper_id(versioned: str) -> PaperId:
+    paper = parse_id(versioned)
+    if paper is None:
+        raise SourceUnavailable(f"The announcement feed listed a malformed id {versioned[:30]!r}.")
+    return paper

@@ -1,0 +1,1 @@
+"""What every part runs on: settings from the environment, Redis (embedded or a URL) and the cache with single flight across processes, metrics and the HTTP health server, and logging with secrets redacted."""

@@ -1,0 +1,1 @@
+"""Reading a paper: the records that flow through paperbot (metadata, full text, figure, summary), arXiv's HTML and the PDF turned into sections, the teaser figure, code links, and the cached service that finds, reads and summarizes a paper."""

@@ -1,0 +1,1 @@
+"""Answering questions about a paper from its own text: passages cut from its sections, BM25 and embedding search over them, search terms for questions in other words, and the answering service with citations."""

@@ -1,0 +1,1 @@
+"""Summaries in the ChatPaper format: the model-written summarizer and its checks, the extractive one used without a model, the words around a summary in each language, and the card and Markdown a summary becomes."""

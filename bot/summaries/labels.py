@@ -1,0 +1,57 @@
+"""The words around a summary, in each reader language (headings, field names, the model line)."""
+
+from __future__ import annotations
+
+from bot.papers.models import Language
+
+EXTRACTIVE_LABEL = "extractive summary (no LLM configured)"
+
+_LABELS: dict[str, dict[Language, str]] = {
+    "authors": {"en": "Authors", "zh": "作者"},
+    "summary": {"en": "Summary", "zh": "一句话总结"},
+    "takeaways": {"en": "Key Takeaways", "zh": "要点"},
+    "analysis": {"en": "Analysis", "zh": "论文分析"},
+    "title": {"en": "Title", "zh": "标题"},
+    "affiliation": {"en": "Affiliation", "zh": "第一作者单位"},
+    "keywords": {"en": "Keywords", "zh": "关键词"},
+    "urls": {"en": "Urls", "zh": "链接"},
+    "overview": {"en": "Summary", "zh": "总结"},
+    "methods": {"en": "Methods", "zh": "方法"},
+    "conclusion": {"en": "Conclusion", "zh": "结论"},
+    "innovation": {"en": "Innovation point", "zh": "创新点"},
+    "performance": {"en": "Performance", "zh": "性能"},
+    "workload": {"en": "Workload", "zh": "工作量"},
+    "figures": {"en": "Figures from the paper", "zh": "点此查看论文截图"},
+    "code": {"en": "Code", "zh": "代码"},
+    "none": {"en": "None", "zh": "无"},
+    "more_authors": {"en": "and {n} more", "zh": "等 {n} 人"},
+    "written_by": {"en": "Summary written by {model}", "zh": "以下总结由 {model} 生成"},
+    "extractive": {
+        "en": EXTRACTIVE_LABEL,
+        "zh": EXTRACTIVE_LABEL + "：抽取式摘要，句子摘自原文，未使用大语言模型",
+    },
+    "model_down": {
+        "en": "Quoted from the paper: the language model did not answer just now (try again later "
+        "for a written answer).",
+        "zh": "以上内容摘自原文：语言模型暂时没有响应，稍后再问可得到完整回答。",
+    },
+    "disclaimer": {
+        "en": "Summaries are machine-written: use them to decide what to read, not as a source.",
+        "zh": "总结由机器生成，可能有误，仅用于论文阅读前的初筛，请勿用于严肃的学术场景。",
+    },
+}
+
+
+def label(name: str, language: Language, **values: str) -> str:
+    """The label ``name`` in ``language``, with ``{placeholders}`` filled."""
+    text = _LABELS[name][language]
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def model_line(model_label: str, extractive: bool, language: Language) -> str:
+    """Which model wrote the text, or that no model did."""
+    if extractive:
+        return label("extractive", language)
+    return label("written_by", language, model=model_label)

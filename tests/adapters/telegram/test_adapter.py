@@ -1,0 +1,313 @@
+"""The Telegram adapter end to end: real python-telegram-bot talking HTTP to FakeTelegram."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from support.fakes.telegram_server import Call, FakeTelegram
+from support.render_checks import check_telegram as check
+from support.servers import free_port
+
+from adapters.telegram import TelegramAdapter
+from adapters.telegram.commands import ParsedCommand, parse_command
+from bot.chat.contract import Block, ChatRef, Command, Conversation, Image, Link, Post
+from bot.chat.router import CommandInfo, Router
+
+COMMANDS = (
+    CommandInfo("start", "Start", "开始"),
+    CommandInfo("summarize", "Summarize an arXiv paper", "总结一篇 arXiv 论文", "/summarize 1"),
+)  # fmt: skip
+FOLDED = "Results on <VoxCeleb> & HDTF: FID 12.3 > 15.1 (baseline), trained on 5 A100s. " * 8
+
+
+def card() -> Post:
+    """A paper-like post: tricky title, blocks, a folded analysis longer than one message."""
+    return Post(
+        title="Talking <Heads> & Faces > Voices",
+        title_url="https://arxiv.org/abs/2408.13714v1",
+        blocks=(Block("Summary", ("One <line> & done.",)), Block("Key Takeaways", items=("a",))),
+        folded=tuple(Block(f"Part {n}", (FOLDED,)) for n in range(12)),
+        links=(
+            Link("arXiv", "https://arxiv.org/abs/2408.13714v1"),
+            Link("PDF", "https://arxiv.org/pdf/2408.13714v1"),
+            Link("Code", "https://github.com/x/y"),
+        ),
+        image=Image(b"\x89PNG not really", caption="Figure 1: overview"),
+        footer="extractive summary (no LLM)",
+        paper_id="2408.13714v1",
+    )
+
+
+class Core:
+    """The core side: a Router whose handlers record commands and answer like paperbot."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.commands: list[Command] = []
+        self.router = Router()
+        self.delay = delay
+        self.router.add(COMMANDS[0], self.start)
+        self.router.add(COMMANDS[1], self.summarize)
+        self.router.add(CommandInfo("ask", "Ask", "提问"), self.start)
+        self.router.add(CommandInfo("boom", "Fail", "失败"), self.boom)
+
+    async def start(self, command: Command, conversation: Conversation) -> None:
+        """Answer with one line."""
+        self.commands.append(command)
+        await asyncio.sleep(self.delay)
+        await conversation.reply(Post(text=f"hello {command.args}"))
+
+    async def boom(self, command: Command, conversation: Conversation) -> None:
+        """Show a status line, then fail."""
+        await conversation.status("⏳ Working…")
+        raise RuntimeError("internal detail")
+
+    async def summarize(self, command: Command, conversation: Conversation) -> None:
+        """Two status lines, some work, then the card."""
+        self.commands.append(command)
+        await conversation.status("⏳ Fetching the paper…")
+        await conversation.status("⏳ Reading the paper…")
+        await asyncio.sleep(self.delay)
+        await conversation.reply(card())
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@asynccontextmanager
+async def running(tg: FakeTelegram, core: Core, **options: Any) -> AsyncIterator[TelegramAdapter]:
+    """A started adapter wired to the core; stopped on exit."""
+    adapter = TelegramAdapter(tg.token, commands=COMMANDS, base_url=tg.base_url, **options)
+    await adapter.start(core.router.dispatch)
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
+
+
+def texts(calls: list[Call]) -> list[str]:
+    return [c.params.get("text") or c.params.get("caption", "") for c in calls]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/summarize 2408.13714", ParsedCommand("summarize", "2408.13714")),
+        ("/Summarize@X_Bot  2408.13714 ", ParsedCommand("summarize", "2408.13714")),
+        ("/start", ParsedCommand("start", "")),
+        ("/ask what is\nthis?", ParsedCommand("ask", "what is\nthis?")),
+        ("/summarize@otherbot 2408.13714", None),
+        ("hello /start", None),
+    ],
+)
+def test_commands_are_read_and_other_bots_commands_ignored(
+    text: str, expected: ParsedCommand | None
+) -> None:
+    assert parse_command(text, "x_bot") == expected
+
+
+async def test_private_summarize_shows_status_then_photo_and_card(tg: FakeTelegram) -> None:
+    core = Core()
+    async with running(tg, core):
+        asked = tg.push_message(42, 42, "/summarize 2408.13714")
+        await tg.await_sent(42, 3)
+    (command,) = core.commands
+    assert (command.name, command.args, command.chat_type, command.user_is_admin) == (
+        "summarize", "2408.13714", "private", True,
+    )  # fmt: skip
+    assert command.chat == ChatRef("telegram", "42")
+    sent = tg.sent(42)
+    status, photo, *cards = sent
+    assert status.params["text"] == "⏳ Fetching the paper…" and "parse_mode" not in status.params
+    assert [c.params["text"] for c in tg.calls_of("editMessageText")] == ["⏳ Reading the paper…"]
+    assert tg.calls_of("sendChatAction")[0].params["action"] == "typing"
+    assert tg.is_deleted(42, status.result["message_id"])
+    assert photo.method == "sendPhoto" and photo.files["photo"] == b"\x89PNG not really"
+    assert json.loads(photo.params["reply_parameters"])["message_id"] == asked
+    assert len(cards) >= 2
+    for message in cards:
+        assert message.params["parse_mode"] == "HTML"
+        check(message.params["text"])
+        assert "reply_parameters" not in message.params  # only the first piece replies
+    html = "".join(texts(cards))
+    assert "Talking &lt;Heads&gt; &amp; Faces &gt; Voices" in html
+    assert "<blockquote expandable>" in html
+    keyboard = cards[-1].json("reply_markup")["inline_keyboard"]
+    assert [b["url"] for row in keyboard for b in row][1] == "https://arxiv.org/pdf/2408.13714v1"
+    assert all("reply_markup" not in c.params for c in [photo, *cards[:-1]])
+
+
+async def test_group_commands_are_for_us_only_and_know_who_is_admin(tg: FakeTelegram) -> None:
+    core = Core()
+    tg.set_admins(-1001, 7)
+    async with running(tg, core):
+        tg.push_message(-1001, 7, "/summarize@otherbot 2408.13714", chat_type="supergroup")
+        tg.push_message(-1001, 7, "/start@x_bot admin", chat_type="supergroup", thread_id=5)
+        tg.push_message(-1001, 8, "/START member", chat_type="supergroup")
+        tg.push_message(-1002, 0, "/start channel", chat_type="channel")
+        await tg.await_sent(-1001, 2)
+        await tg.await_sent(-1002, 1)
+    seen = sorted((c.args, c.chat_type, c.user_is_admin, c.chat.thread_id) for c in core.commands)
+    assert seen == [
+        ("admin", "group", True, "5"),
+        ("channel", "channel", True, None),
+        ("member", "group", False, None),
+    ]
+    topic = [c for c in tg.sent(-1001) if c.params.get("message_thread_id")]
+    assert texts(topic) == ["hello admin"] and topic[0].params["message_thread_id"] == "5"
+
+
+async def test_group_summarize_with_bot_name_gets_the_card(tg: FakeTelegram) -> None:
+    core = Core()
+    async with running(tg, core):
+        tg.push_message(-1003, 9, "/summarize@x_bot 2408.13714", chat_type="supergroup")
+        sent = await tg.await_sent(-1003, 4)
+    assert [c.method for c in sent[:2]] == ["sendMessage", "sendPhoto"]
+    for message in sent[2:]:
+        check(message.params["text"])
+    assert core.commands[0].chat_type == "group" and not core.commands[0].user_is_admin
+
+
+async def test_unknown_commands_reach_the_core_and_replies_to_cards_become_questions(
+    tg: FakeTelegram,
+) -> None:
+    core = Core()
+    async with running(tg, core):
+        tg.push_message(42, 42, "/nope")
+        (unknown,) = await tg.await_sent(42, 1)
+        assert unknown.params["text"].startswith("Unknown command /nope")
+        tg.push_message(42, 42, "/summarize 2408.13714")
+        sent = await tg.await_sent(42, 5)
+        tg.push_message(42, 42, "what about <speed>?", reply_to=sent[-1].result["message_id"])
+        tg.push_message(42, 42, "plain text is ignored")
+        await tg.await_sent(42, len(sent) + 1)
+    question = core.commands[-1]
+    assert (question.name, question.args, question.reply_to_paper) == (
+        "ask", "what about <speed>?", "2408.13714v1",
+    )  # fmt: skip
+    assert len(core.commands) == 2
+
+
+async def test_ten_chats_at_once_are_answered_together(tg: FakeTelegram) -> None:
+    core = Core(delay=1.0)
+    async with running(tg, core):
+        began = time.monotonic()
+        for chat in range(1, 11):
+            tg.push_message(chat, chat, f"/start {chat}")
+        for chat in range(1, 11):
+            await tg.await_sent(chat, 1, timeout=5)
+        elapsed = time.monotonic() - began
+    assert elapsed < 2.5, elapsed
+    assert sorted(texts([c for chat in range(1, 11) for c in tg.sent(chat)])) == sorted(
+        f"hello {chat}" for chat in range(1, 11)
+    )
+
+
+async def test_flood_wait_is_honoured_and_the_message_sent_once(tg: FakeTelegram) -> None:
+    async with running(tg, Core()) as adapter:
+        tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        ref = await adapter.send(ChatRef("telegram", "77"), Post(text="digest"))
+    tries = tg.calls_of("sendMessage")
+    assert [c.status for c in tries] == [429, 200]
+    assert tries[1].at - tries[0].at >= 1.0
+    assert texts(tg.sent(77)) == ["digest"] and len(ref.message_ids) == 1
+
+
+async def test_a_network_error_is_retried(tg: FakeTelegram) -> None:
+    async with running(tg, Core()) as adapter:
+        tg.fail_next("sendMessage", 502, "Bad Gateway")
+        await adapter.send(ChatRef("telegram", "78"), Post(text="digest"))
+    assert [c.status for c in tg.calls_of("sendMessage")] == [502, 200]
+    assert texts(tg.sent(78)) == ["digest"]
+
+
+async def test_blocked_chat_is_reported_not_raised(tg: FakeTelegram) -> None:
+    reported: list[tuple[ChatRef, str]] = []
+
+    async def unreachable(chat: ChatRef, reason: str) -> None:
+        reported.append((chat, reason))
+
+    async with running(tg, Core(), on_unreachable=unreachable) as adapter:
+        tg.fail_next("sendPhoto", 403, "Forbidden: bot was blocked by the user")
+        ref = await adapter.send(ChatRef("telegram", "79"), card())
+    assert reported == [(ChatRef("telegram", "79"), "Forbidden: bot was blocked by the user")]
+    assert ref.message_ids == () and tg.sent(79) == []
+
+
+async def test_a_failing_handler_leaves_no_stale_status_line(tg: FakeTelegram) -> None:
+    async with running(tg, Core()):
+        tg.push_message(43, 43, "/boom")
+        status, answer = await tg.await_sent(43, 2)
+    assert status.params["text"] == "⏳ Working…" and tg.is_deleted(43, status.result["message_id"])
+    assert answer.params["text"].startswith("Something went wrong")
+
+
+async def test_a_refused_photo_still_lets_the_text_through(tg: FakeTelegram) -> None:
+    async with running(tg, Core()) as adapter:
+        tg.fail_next("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED")
+        ref = await adapter.send(ChatRef("telegram", "81"), card())
+    sent = tg.sent(81)
+    assert sent and all(c.method == "sendMessage" for c in sent)
+    assert len(ref.message_ids) == len(sent)
+    assert "reply_markup" in sent[-1].params
+
+
+async def test_unparsable_html_is_resent_as_plain_text(tg: FakeTelegram) -> None:
+    async with running(tg, Core()) as adapter:
+        tg.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unexpected end tag")
+        await adapter.send(ChatRef("telegram", "80"), Post(title="A <b> & c", text="x > y"))
+    (sent,) = tg.sent(80)
+    assert "parse_mode" not in sent.params
+    assert sent.params["text"] == "A <b> & c\n\nx > y"
+
+
+async def test_migrated_group_is_reported_and_gets_the_post(tg: FakeTelegram) -> None:
+    moves: list[tuple[ChatRef, ChatRef]] = []
+
+    async def migrated(old: ChatRef, new: ChatRef) -> None:
+        moves.append((old, new))
+
+    async with running(tg, Core(), on_migrated=migrated) as adapter:
+        tg.fail_next(
+            "sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
+            migrate_to_chat_id=-100999, chat_id=-5,
+        )  # fmt: skip
+        ref = await adapter.send(ChatRef("telegram", "-5"), Post(text="digest"))
+    assert moves == [(ChatRef("telegram", "-5"), ChatRef("telegram", "-100999"))]
+    assert texts(tg.sent(-100999)) == ["digest"] and ref.chat.chat_id == "-100999"
+
+
+async def test_command_menu_is_published_in_english_and_chinese(tg: FakeTelegram) -> None:
+    async with running(tg, Core()):
+        pass
+    assert tg.commands()[1] == {"command": "summarize", "description": "Summarize an arXiv paper"}
+    assert tg.commands("zh")[1] == {"command": "summarize", "description": "总结一篇 arXiv 论文"}
+
+
+async def test_webhook_mode_receives_updates_with_the_secret(tg: FakeTelegram) -> None:
+    pytest.importorskip("tornado")
+    core = Core()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/tg-hook"
+    options = {"webhook_url": url, "webhook_listen": "127.0.0.1", "webhook_port": port}
+    async with running(tg, core, webhook_secret="s3cret", **options):
+        assert tg.webhook["url"] == url and tg.webhook["secret_token"] == "s3cret"
+        async with httpx.AsyncClient() as client:
+            bad = await client.post(url, json=tg.update_payload(50, 50, "/start no"))
+            good = await client.post(
+                url,
+                json=tg.update_payload(50, 50, "/start yes"),
+                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+            )
+        await tg.await_sent(50, 1)
+    assert bad.status_code == 403 and good.status_code == 200
+    assert texts(tg.sent(50)) == ["hello yes"]

@@ -1,0 +1,210 @@
+"""paperbot's metric set: names and labels, token cost estimates, outcome labels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.errors import (
+    BadInput,
+    DocumentError,
+    LLMError,
+    PaperNotFound,
+    SourceUnavailable,
+    UserFacingError,
+)
+from bot.infra.metrics import (
+    PRICES,
+    Metrics,
+    Price,
+    cache_kind,
+    cost_usd,
+    llm_outcome,
+    price_of,
+    summary_outcome,
+)
+from bot.llm.base import LLMInvalidOutput, LLMRateLimited, LLMTimeout, LLMUnavailable
+
+EXPECTED_FAMILIES = {
+    "paperbot_llm_calls_total": "counter",
+    "paperbot_llm_tokens_total": "counter",
+    "paperbot_llm_cost_usd_total": "counter",
+    "paperbot_cache_requests_total": "counter",
+    "paperbot_summaries_total": "counter",
+    "paperbot_digest_duration_seconds": "histogram",
+    "paperbot_deliveries_total": "counter",
+    "paperbot_platform_errors_total": "counter",
+    "paperbot_commands_total": "counter",
+    "paperbot_adapter_connected": "gauge",
+}
+
+
+def test_every_metric_is_exposed_with_its_type_and_labels() -> None:
+    metrics = Metrics()
+    text = metrics.render()
+    types = dict(line.split()[2:4] for line in text.splitlines() if line.startswith("# TYPE"))
+    assert types == EXPECTED_FAMILIES
+    assert metrics.llm_calls.labelnames == ("provider", "model", "outcome")
+    assert metrics.llm_tokens.labelnames == ("provider", "model", "direction")
+    assert metrics.llm_cost.labelnames == ("provider", "model")
+    assert metrics.cache_requests.labelnames == ("kind", "result")
+    assert metrics.summaries.labelnames == ("outcome",)
+    assert metrics.deliveries.labelnames == ("platform", "outcome")
+    assert metrics.platform_errors.labelnames == ("platform", "kind")
+    assert metrics.commands.labelnames == ("command", "outcome")
+    assert metrics.adapter_connected.labelnames == ("platform",)
+    assert 'paperbot_digest_duration_seconds_bucket{le="+Inf"} 0.0' in text
+
+
+def test_two_metrics_objects_share_nothing() -> None:
+    first, second = Metrics(), Metrics()
+    first.summaries.inc(outcome="ok")
+    assert first.summaries.value(outcome="ok") == 1
+    assert second.summaries.value(outcome="ok") == 0
+    assert "paperbot_summaries_total{" not in second.render()
+
+
+@pytest.mark.parametrize(
+    ("model", "tokens_in", "tokens_out", "dollars"),
+    [
+        ("gemini-2.5-flash", 1_000_000, 1_000_000, 0.30 + 2.50),
+        ("gemini-2.5-flash", 12_000, 1_500, (12_000 * 0.30 + 1_500 * 2.50) / 1e6),
+        ("gemini-2.5-flash-lite", 1_000_000, 0, 0.10),  # not priced as its longer-named sibling
+        ("gemini-2.5-flash-lite-preview-06-17", 0, 1_000_000, 0.40),
+        ("models/gemini-2.5-pro", 1_000_000, 0, 1.25),
+        ("gpt-4o-mini", 2_000_000, 1_000_000, 2 * 0.15 + 0.60),
+        ("gpt-4o-mini-2024-07-18", 1_000_000, 0, 0.15),  # dated snapshot of a known model
+        ("GPT-4o", 0, 1_000_000, 10.00),
+        ("llama3.1:8b", 5_000_000, 5_000_000, 0.0),  # a local model: no price, counts 0
+        ("gpt-4oo", 1_000_000, 1_000_000, 0.0),  # not a dated gpt-4o
+    ],
+)
+def test_cost_is_tokens_times_list_price(
+    model: str, tokens_in: int, tokens_out: int, dollars: float
+) -> None:
+    assert cost_usd(model, tokens_in, tokens_out) == pytest.approx(dollars)
+
+
+def test_the_default_models_have_prices_and_unknown_ones_do_not() -> None:
+    assert price_of("gemini-2.5-flash") == Price(0.30, 2.50)  # paperbot's Gemini default
+    assert price_of("gpt-4o-mini") == Price(0.15, 0.60)  # its OpenAI default
+    assert price_of("qwen2.5:14b") is None
+    assert all(p.input_per_mtok > 0 and p.output_per_mtok > 0 for p in PRICES.values())
+
+
+def test_llm_usage_counts_tokens_and_cost(caplog: pytest.LogCaptureFixture) -> None:
+    metrics = Metrics()
+    cost = metrics.llm_usage("gemini", "gemini-2.5-flash", 10_000, 2_000)
+    metrics.llm_usage("gemini", "gemini-2.5-flash", 10_000, 2_000)
+    assert cost == pytest.approx(0.008)
+    text = metrics.render()
+    assert (
+        'paperbot_llm_tokens_total{provider="gemini",model="gemini-2.5-flash",direction="in"} 20000.0'
+        in text
+    )
+    assert (
+        'paperbot_llm_tokens_total{provider="gemini",model="gemini-2.5-flash",direction="out"} 4000.0'
+        in text
+    )
+    assert metrics.llm_cost.value(provider="gemini", model="gemini-2.5-flash") == pytest.approx(
+        0.016
+    )
+    with caplog.at_level(logging.INFO, logger="bot.infra.metrics"):
+        assert metrics.llm_usage("openai", "llama3", 100, 100) == 0.0
+        metrics.llm_usage("openai", "llama3", 100, 100)
+    assert [r.getMessage() for r in caplog.records] == [
+        "no price known for model llama3: its estimated cost counts as 0"
+    ]  # noted once, not on every call
+    assert 'paperbot_llm_cost_usd_total{provider="openai",model="llama3"} 0.0' in metrics.render()
+
+
+def test_custom_prices_replace_the_table() -> None:
+    metrics = Metrics(prices={"llama3": Price(1.0, 1.0)})
+    assert metrics.llm_usage("openai", "llama3", 500_000, 500_000) == pytest.approx(1.0)
+    assert metrics.llm_usage("gemini", "gemini-2.5-flash", 1000, 1000) == 0.0
+
+
+async def test_track_llm_call_counts_each_outcome_and_reraises() -> None:
+    metrics = Metrics()
+
+    async def call(error: Exception | None) -> str:
+        with metrics.track_llm_call("gemini", "gemini-2.5-flash"):
+            await asyncio.sleep(0)
+            if error is not None:
+                raise error
+            return "done"
+
+    assert await call(None) == "done"
+    for error in (LLMTimeout(), LLMInvalidOutput(), LLMInvalidOutput(), KeyError("x")):
+        with pytest.raises(type(error)):
+            await call(error)
+    counted = {
+        outcome: metrics.llm_calls.value(
+            provider="gemini", model="gemini-2.5-flash", outcome=outcome
+        )
+        for outcome in ("ok", "timeout", "invalid_output", "error")
+    }
+    assert counted == {"ok": 1, "timeout": 1, "invalid_output": 2, "error": 1}
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (None, "ok"),
+        (LLMTimeout(), "timeout"),
+        (LLMRateLimited(retry_after=5), "rate_limited"),
+        (LLMInvalidOutput(), "invalid_output"),
+        (LLMUnavailable(), "unavailable"),
+        (LLMError("other"), "error"),
+        (asyncio.CancelledError(), "cancelled"),
+    ],
+)
+def test_llm_outcomes(error: BaseException | None, outcome: str) -> None:
+    assert llm_outcome(error) == outcome
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (LLMTimeout(), "failed_llm"),
+        (LLMError("x"), "failed_llm"),
+        (DocumentError("encrypted"), "failed_document"),
+        (PaperNotFound("no such paper"), "not_found"),
+        (SourceUnavailable("arXiv down"), "failed_source"),
+        (BadInput("bad id"), "bad_input"),
+        (UserFacingError("x"), "failed_other"),
+        (RuntimeError("bug"), "failed_other"),
+        (asyncio.CancelledError(), "cancelled"),
+    ],
+)
+def test_summary_outcomes(error: BaseException, outcome: str) -> None:
+    assert summary_outcome(error) == outcome
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("paperbot:sum:2408.13714v1:en:gemini/gemini-2.5-flash:abc", "sum"),
+        ("paperbot:meta:2408.13714", "meta"),
+        ("other:text:2408.13714v1", "text"),
+        ("paperbot:", "other"),
+    ],
+)
+def test_cache_kind(key: str, kind: str) -> None:
+    prefix = "other:" if key.startswith("other:") else "paperbot:"
+    assert cache_kind(key, prefix) == kind
+
+
+def test_cache_requests_and_adapter_states() -> None:
+    metrics = Metrics()
+    metrics.cache_request("sum", hit=True)
+    metrics.cache_request("sum", hit=False)
+    metrics.cache_request("sum", hit=True)
+    metrics.set_adapters({"telegram": True, "discord": False})
+    text = metrics.render()
+    assert 'paperbot_cache_requests_total{kind="sum",result="hit"} 2.0' in text
+    assert 'paperbot_cache_requests_total{kind="sum",result="miss"} 1.0' in text
+    assert 'paperbot_adapter_connected{platform="telegram"} 1.0' in text
+    assert 'paperbot_adapter_connected{platform="discord"} 0.0' in text
