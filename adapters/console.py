@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from bot.chat.contract import ChatRef, Command, Conversation, Post, SentRef
+from bot.chat.contract import AdapterHost, ChatRef, Command, Post, SentRef
 from bot.chat.plaintext import post_text
 
 CHAT = ChatRef("console", "local")
@@ -37,12 +36,14 @@ class ConsoleAdapter:
 
     def __init__(
         self,
+        host: AdapterHost,
         figure_dir: Path,
         *,
         stdin: TextIO | None = None,
         out: TextIO | None = None,
         prompt: str = "you> ",
     ) -> None:
+        self.host = host
         self.figure_dir = figure_dir
         self.stdin = stdin or sys.stdin
         self.out = out or sys.stdout
@@ -50,16 +51,21 @@ class ConsoleAdapter:
         self._task: asyncio.Task[None] | None = None
         self.finished = asyncio.Event()
 
+    @property
+    def connected(self) -> bool:
+        """True while it reads the terminal."""
+        return self._task is not None and not self._task.done()
+
     def print_status(self, text: str) -> None:
         """A transient progress line."""
         self.out.write(f"  … {text}\n")
         self.out.flush()
 
-    async def start(self, on_command: Callable[[Command, Conversation], Awaitable[None]]) -> None:
+    async def start(self) -> None:
         """Begin reading lines in the background."""
-        self._task = asyncio.create_task(self._loop(on_command))
+        self._task = asyncio.create_task(self._loop())
 
-    async def _loop(self, on_command: Callable[[Command, Conversation], Awaitable[None]]) -> None:
+    async def _loop(self) -> None:
         try:
             while True:
                 self.out.write(self.prompt)
@@ -73,7 +79,7 @@ class ConsoleAdapter:
                     continue
                 if command.name in ("quit", "exit"):
                     return
-                await on_command(command, ConsoleConversation(self))
+                await self.host.handle(command, ConsoleConversation(self))
         finally:
             self.finished.set()
 

@@ -20,11 +20,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import SecretStr
 from support.chatkit import RecordingAdapter
 
 from bot.app import build_core
 from bot.digests.subscriptions import Subscription
-from bot.infra.settings import Secret, Settings
+from bot.infra.settings import Settings
 
 SLOT = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # a Monday, as in bench/digest.py
 
@@ -42,18 +43,26 @@ def status_kib(field: str) -> int:
 
 async def run(fields: dict[str, Any], papers: int) -> dict[str, Any]:
     """Build the core, subscribe one chat to ``papers`` cs.CV papers, run one tick."""
-    settings = Settings(**fields, gemini_api_key=Secret("bench-key-123456"))
+    settings = Settings(**fields, gemini_api_key=SecretStr("bench-key-123456"))
     core = await build_core(settings)
     adapter = RecordingAdapter()
     core.attach(adapter)  # type: ignore[arg-type, unused-ignore]  # platform: not a ClassVar
     try:
         await core.redis.flushdb()
         core.scheduler.clock = lambda: SLOT
-        await core.subscriptions.add(Subscription(
-            id="mem1", platform=adapter.platform, chat_id="one", categories=("cs.CV",),
-            at="08:00", zone="UTC", detail="full", max_papers=papers,
-            created_at=SLOT - timedelta(days=1),
-        ))  # fmt: skip
+        await core.subscriptions.add(
+            Subscription(
+                id="mem1",
+                platform=adapter.platform,
+                chat_id="one",
+                categories=("cs.CV",),
+                at="08:00",
+                zone="UTC",
+                detail="full",
+                max_papers=papers,
+                created_at=SLOT - timedelta(days=1),
+            )
+        )
         before = {"rss_before_kib": status_kib("VmRSS"), "hwm_before_kib": status_kib("VmHWM")}
         started = time.perf_counter()
         await core.scheduler.tick()

@@ -52,7 +52,8 @@ from support.paperkit import gemini_responder, passages_in, settings_for
 
 from bot.app import Core, build_core
 from bot.papers.models import PaperId
-from bot.questions.answers import PASSAGE_BUDGET, TOP_K
+from bot.questions.answer import PASSAGE_BUDGET
+from bot.questions.answers import TOP_K
 
 QUESTIONS = Path(__file__).with_name("retrieval_questions.json")
 STATES = ("cold", "warm", "repeated", "unmatched")
@@ -158,10 +159,17 @@ async def ask_paper(
         run.samples.append(Sample(state, seconds, llm.watch.seconds, made))
         if n == 0:
             index = await core.qa.index(meta)
-            run.colds.append(ColdSplit(
-                paper.versioned, t1 - t0, fetcher.watch.seconds, llm.watch.seconds, seconds,
-                fetcher.watch.bytes, len(index.chunks),
-            ))  # fmt: skip
+            run.colds.append(
+                ColdSplit(
+                    paper.versioned,
+                    t1 - t0,
+                    fetcher.watch.seconds,
+                    llm.watch.seconds,
+                    seconds,
+                    fetcher.watch.bytes,
+                    len(index.chunks),
+                )
+            )
     meta = await core.papers.meta(PaperId(base=base))
     for _ in range(5):  # what another process's first question spends loading the index
         core.qa._indexes.clear()  # this process keeps recent indexes in memory
@@ -203,8 +211,17 @@ def latency_rows(run: Run, latency: float) -> list[list[str]]:
             continue
         p50, p95 = percentile(secs, 50), percentile(secs, 95)
         over = [ms(p50 - latency), ms(p95 - latency)] if state in CALLS_LLM else ["-", "-"]
-        rows.append([STATE_LABELS[state], str(len(secs)), ms(p50), ms(p95), ms(max(secs)), *over,
-                     f"{sum(calls) / len(calls):.2f}"])  # fmt: skip
+        rows.append(
+            [
+                STATE_LABELS[state],
+                str(len(secs)),
+                ms(p50),
+                ms(p95),
+                ms(max(secs)),
+                *over,
+                f"{sum(calls) / len(calls):.2f}",
+            ]
+        )
     return rows
 
 
@@ -217,12 +234,16 @@ def print_latency(run: Run, latency: float) -> None:
     if warm:
         client = median([s.llm_seconds - latency for s in warm])
         rest = median([s.seconds - s.llm_seconds for s in warm])
-        print(f"warm overhead, median: LLM client beyond L {ms(client)} ms; meta + answer-cache "
-              f"miss + index read + retrieval + prompt + cache write {ms(rest)} ms")  # fmt: skip
+        print(
+            f"warm overhead, median: LLM client beyond L {ms(client)} ms; meta + answer-cache "
+            f"miss + index read + retrieval + prompt + cache write {ms(rest)} ms"
+        )
     if run.index_reads:
-        print(f"index read by a process that has not seen the paper (Redis GET + "
-              f"BM25Index.from_dict), timed apart: median {ms(median(run.index_reads))} ms; "
-              f"warm questions use the copy kept in memory")  # fmt: skip
+        print(
+            f"index read by a process that has not seen the paper (Redis GET + "
+            f"BM25Index.from_dict), timed apart: median {ms(median(run.index_reads))} ms; "
+            f"warm questions use the copy kept in memory"
+        )
     print("Each question is timed as the /ask handler calls the core: papers.meta + QAService.ask;")
     print("repeated = the same question again after all of that paper's questions; the fake LLM's")
     print("call count was checked not to grow on any of them. Cold has one sample per paper, so")
@@ -234,8 +255,18 @@ def print_cold(run: Run) -> None:
     heading("2. Cold question, split by stage (ms)")
     rows = []
     for c in run.colds:
-        rows.append([c.paper, f"{c.downloaded / 1024:.0f}", str(c.chunks), ms(c.meta),
-                     ms(c.download), ms(c.rest), ms(c.llm), ms(c.total)])  # fmt: skip
+        rows.append(
+            [
+                c.paper,
+                f"{c.downloaded / 1024:.0f}",
+                str(c.chunks),
+                ms(c.meta),
+                ms(c.download),
+                ms(c.rest),
+                ms(c.llm),
+                ms(c.total),
+            ]
+        )
     headers = ["paper", "KB", "chunks", "meta", "download", "extract+index", "LLM", "total"]
     print(table(headers, rows))
     print(
@@ -270,14 +301,17 @@ def sizes(request: Recorded) -> Sizes:
     found = passages_in(prompt)
     schema_chars = len(json.dumps(schema, separators=(",", ":"))) if schema else 0
     passage_chars = sum(len(text) for _, text in found)
-    return Sizes(len(FakeGemini.system_text(body)), len(prompt), passage_chars, len(found),
-                 schema_chars)  # fmt: skip
+    return Sizes(
+        len(FakeGemini.system_text(body)), len(prompt), passage_chars, len(found), schema_chars
+    )
 
 
 def print_tokens(run: Run) -> None:
     """Section 3: what each answer call sent, from the requests FakeGemini recorded."""
-    heading(f"3. Tokens sent per answer ({len(run.requests)} generateContent requests; "
-            "tokens ~ chars / 4)")  # fmt: skip
+    heading(
+        f"3. Tokens sent per answer ({len(run.requests)} generateContent requests; "
+        "tokens ~ chars / 4)"
+    )
     all_sizes = [sizes(r) for r in run.requests]
     if not all_sizes:
         print("no answer calls were made")
@@ -291,15 +325,20 @@ def print_tokens(run: Run) -> None:
         ("total sent", [s.total for s in all_sizes]),
     ):
         mean = sum(values) / len(values)
-        rows.append([label, f"{mean:.0f}", str(max(values)), f"{mean / 4:.0f}",
-                     str(max(values) // 4)])  # fmt: skip
+        rows.append(
+            [label, f"{mean:.0f}", str(max(values)), f"{mean / 4:.0f}", str(max(values) // 4)]
+        )
     print(table(["part", "mean ch", "max ch", "mean ~tok", "max ~tok"], rows))
     passages = [s.count for s in all_sizes]
-    print(f"passages per answer: mean {sum(passages) / len(passages):.1f}, max {max(passages)} "
-          f"(TOP_K {TOP_K}, budget {PASSAGE_BUDGET} chars of passage text)")  # fmt: skip
+    print(
+        f"passages per answer: mean {sum(passages) / len(passages):.1f}, max {max(passages)} "
+        f"(TOP_K {TOP_K}, budget {PASSAGE_BUDGET} chars of passage text)"
+    )
     prompt_tokens = [s.prompt // 4 for s in all_sizes]
-    print(f"FakeGemini's promptTokenCount (user prompt / 4): mean "
-          f"{sum(prompt_tokens) / len(prompt_tokens):.0f}")  # fmt: skip
+    print(
+        f"FakeGemini's promptTokenCount (user prompt / 4): mean "
+        f"{sum(prompt_tokens) / len(prompt_tokens):.0f}"
+    )
 
 
 def print_key_figures(run: Run, latency: float) -> None:
@@ -317,12 +356,16 @@ def print_key_figures(run: Run, latency: float) -> None:
     totals = [sizes(r).total for r in run.requests]
     if totals:
         mean = sum(totals) / len(totals)
-        print(f"tokens sent per answer mean {mean / 4:.0f} max {max(totals) // 4} "
-              f"(chars mean {mean:.0f} max {max(totals)})")  # fmt: skip
+        print(
+            f"tokens sent per answer mean {mean / 4:.0f} max {max(totals) // 4} "
+            f"(chars mean {mean:.0f} max {max(totals)})"
+        )
     asked = [s for s in run.samples if s.state in CALLS_LLM]
     if asked:
-        print(f"LLM calls per new question {sum(s.llm_calls for s in asked) / len(asked):.2f}; "
-              "per repeated question 0")  # fmt: skip
+        print(
+            f"LLM calls per new question {sum(s.llm_calls for s in asked) / len(asked):.2f}; "
+            "per repeated question 0"
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -349,11 +392,15 @@ def main(argv: list[str] | None = None) -> int:
     print("paperbot benchmark: /ask answers")
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     print("arXiv pacing delay: 0 s in this bench (production default 3 s between requests)")
-    print(f"LLM: local FakeGemini, fixed latency {args.llm_latency * 1000:.0f} ms per call; "
-          "retrieval: BM25 (no embedding model configured)")  # fmt: skip
+    print(
+        f"LLM: local FakeGemini, fixed latency {args.llm_latency * 1000:.0f} ms per call; "
+        "retrieval: BM25 (no embedding model configured)"
+    )
     asked = sum(len(by_paper[p.label]) for p in pdfs)
-    print(f"papers: {', '.join(f'{p.label} ({names[p.label]})' for p in pdfs)}; "
-          f"{asked} questions, asked one at a time")  # fmt: skip
+    print(
+        f"papers: {', '.join(f'{p.label} ({names[p.label]})' for p in pdfs)}; "
+        f"{asked} questions, asked one at a time"
+    )
     if missing:
         print(f"note: skipped {', '.join(missing)} (no PDF in --fixtures, or no questions)")
     tune_fake_servers()

@@ -42,10 +42,17 @@ MODELS = ("gemini-2.5-flash", "gpt-4o-mini")
 # sentence, 5-9 bullets, 3-8 steps, a few sentences per ChatPaper item), filled with the paper's
 # own words so the characters-per-token are those of the paper.
 TEXT_FIELDS = {
-    "summary": 95, "affiliation": 45, "background": 400, "past_methods": 450, "method": 500,
-    "performance": 450, "significance": 300, "innovation": 250, "performance_assessment": 300,
+    "summary": 95,
+    "affiliation": 45,
+    "background": 400,
+    "past_methods": 450,
+    "method": 500,
+    "performance": 450,
+    "significance": 300,
+    "innovation": 250,
+    "performance_assessment": 300,
     "workload": 200,
-}  # fmt: skip
+}
 LIST_FIELDS = {"takeaways": (7, 120), "keywords": (5, 18), "method_steps": (5, 140)}
 
 
@@ -91,9 +98,13 @@ def paperbot_tokens(meta: PaperMeta, text: FullText, analysis: Analysis) -> tupl
     prompts, language = load("summary"), LANGUAGE_NAMES["en"]
     system = fill(prompts.system, language_name=language)
     prompt = fill(
-        prompts.user, language_name=language, title=meta.title, authors=", ".join(meta.authors),
-        comment=meta.comment or "none", excerpt=build_excerpt(meta, text),
-    )  # fmt: skip
+        prompts.user,
+        language_name=language,
+        title=meta.title,
+        authors=", ".join(meta.authors),
+        comment=meta.comment or "none",
+        excerpt=build_excerpt(meta, text),
+    )
     schema = json.dumps(Analysis.model_json_schema(), separators=(",", ":"))
     sent = len(system) + len(prompt) + len(schema)
     return sent // CHARS_PER_TOKEN, len(analysis.model_dump_json()) // CHARS_PER_TOKEN
@@ -114,10 +125,16 @@ async def measure(fixtures: Path = FIXTURE_PDFS) -> list[PaperCost]:
                 analysis = realistic_analysis(text, meta)
                 ours_in, ours_out = paperbot_tokens(meta, text, analysis)
                 calls = three_calls(meta, text, analysis)
-                rows.append(PaperCost(
-                    case.label, ours_in, ours_out, sum(c.tokens_in for c in calls),
-                    sum(c.tokens_out for c in calls), len(calls),
-                ))  # fmt: skip
+                rows.append(
+                    PaperCost(
+                        case.label,
+                        ours_in,
+                        ours_out,
+                        sum(c.tokens_in for c in calls),
+                        sum(c.tokens_out for c in calls),
+                        len(calls),
+                    )
+                )
         finally:
             await core.aclose()
     return rows
@@ -133,9 +150,11 @@ def print_costs(rows: list[PaperCost]) -> None:
     out = []
     for r in rows:
         cp = f"{r.theirs_in} / {r.theirs_out} ({r.theirs_calls} calls)"
-        out.append([r.label, f"{r.ours_in} / {r.ours_out}", cp]
-                   + [f"{_money(r.ours(m))} vs {_money(r.theirs(m))}" for m in MODELS]
-                   + [f"{r.theirs(MODELS[0]) / r.ours(MODELS[0]):.2f}"])  # fmt: skip
+        out.append(
+            [r.label, f"{r.ours_in} / {r.ours_out}", cp]
+            + [f"{_money(r.ours(m))} vs {_money(r.theirs(m))}" for m in MODELS]
+            + [f"{r.theirs(MODELS[0]) / r.ours(MODELS[0]):.2f}"]
+        )
     headers = ["paper", "paperbot in/out", "ChatPaper in/out"]
     headers += [f"$/1k {m} (ours vs CP)" for m in MODELS] + ["CP/ours $ (flash)"]
     print(table(headers, out))
@@ -144,8 +163,10 @@ def print_costs(rows: list[PaperCost]) -> None:
         m: (sum(r.ours(m) for r in rows) / n, sum(r.theirs(m) for r in rows) / n) for m in MODELS
     }
     for m, (ours, theirs) in mean.items():
-        print(f"mean per paper on {m}: paperbot ${ours:.5f}, ChatPaper ${theirs:.5f} "
-              f"(ChatPaper/paperbot {theirs / ours:.2f})")  # fmt: skip
+        print(
+            f"mean per paper on {m}: paperbot ${ours:.5f}, ChatPaper ${theirs:.5f} "
+            f"(ChatPaper/paperbot {theirs / ours:.2f})"
+        )
     print(
         "paperbot: one call; in = system + user prompt (build_excerpt, 12k-token budget) + the\n"
         "response schema; out = a realistic English Analysis JSON (about 5,300 characters; see\n"

@@ -94,10 +94,16 @@ async def subscribe(
     """One cs.CV subscription per chat, all due at 08:00 UTC."""
     for n, chat_id in enumerate(chat_ids):
         sub = Subscription(
-            id=f"b{n:05d}", platform=platform, chat_id=chat_id, categories=("cs.CV",),
-            at="08:00", zone="UTC", detail=detail, max_papers=top,
+            id=f"b{n:05d}",
+            platform=platform,
+            chat_id=chat_id,
+            categories=("cs.CV",),
+            at="08:00",
+            zone="UTC",
+            detail=detail,
+            max_papers=top,
             created_at=SLOT - timedelta(days=1),
-        )  # fmt: skip
+        )
         await core.subscriptions.add(sub)
 
 
@@ -189,9 +195,13 @@ async def run_fanout(args: argparse.Namespace, url: str) -> FanOut:
             arxiv, url, gemini, llm_timeout_s=60.0, arxiv_delay_s=args.arxiv_delay
         )
         adapter = TelegramAdapter(
-            tg.token, commands=core.router.commands(), base_url=tg.base_url,
-            on_unreachable=core.on_unreachable, on_migrated=core.on_migrated, poll_timeout=0.5,
-        )  # fmt: skip
+            tg.token,
+            commands=core.router.commands(),
+            base_url=tg.base_url,
+            on_unreachable=core.on_unreachable,
+            on_migrated=core.on_migrated,
+            poll_timeout=0.5,
+        )
         try:
             await adapter.start(core.handle)
             core.attach(adapter)
@@ -206,7 +216,7 @@ async def run_fanout(args: argparse.Namespace, url: str) -> FanOut:
             await probe.stop()
             sends = [c for c in tg.calls[calls_before:] if c.method in SENDS]
             times = [c.at for c in sends] or [t0]
-            gate = getattr(core.summarizer, "gate", None)
+            gate = getattr(getattr(core.summarizer, "client", None), "gate", None)
             chat_rate, chat_burst = per_chat(sends)
             return FanOut(
                 chats=args.chats,
@@ -267,9 +277,11 @@ def print_fanout(f: FanOut, args: argparse.Namespace) -> None:
         ["most messages to one chat in 1 s", f.chat_burst],
     ]
     print(table(["", "value"], rows))
-    print(f"The scheduler runs up to {f.parallel} digests side by side; LLM concurrency "
-          f"{f.llm_concurrency}, fake LLM latency {args.llm_latency * 1000:.0f} ms; "
-          f"arXiv pacing {args.arxiv_delay:g} s.")  # fmt: skip
+    print(
+        f"The scheduler runs up to {f.parallel} digests side by side; LLM concurrency "
+        f"{f.llm_concurrency}, fake LLM latency {args.llm_latency * 1000:.0f} ms; "
+        f"arXiv pacing {args.arxiv_delay:g} s."
+    )
     if f.timed_out or not f.done:
         print(f"TIMED OUT after {args.timeout:g} s (--timeout): the figures above are partial.")
         return
@@ -314,21 +326,30 @@ async def run_concurrency(args: argparse.Namespace, url: str, c: int) -> Concurr
         publish(arxiv, args.batch)
         timeout_s = max(60.0, 4 * args.llm_latency)
         core = await fresh_core(
-            arxiv, url, gemini, llm_concurrency=c, llm_timeout_s=timeout_s,
+            arxiv,
+            url,
+            gemini,
+            llm_concurrency=c,
+            llm_timeout_s=timeout_s,
             arxiv_delay_s=args.arxiv_delay,
-        )  # fmt: skip
+        )
         adapter = RecordingAdapter()
         core.attach(adapter)  # type: ignore[arg-type]  # platform: not a ClassVar
         try:
             await subscribe(core, adapter.platform, ["one"], "full", args.batch)
             before, api_before = len(arxiv.requests), arxiv.hits("/api/query")
             wall, timed_out = await tick_within(core, args.timeout)
-            gate = getattr(core.summarizer, "gate", None)
+            gate = getattr(getattr(core.summarizer, "client", None), "gate", None)
             return Concurrency(
-                c, gemini.calls, int(getattr(gate, "peak", 0)),
-                len(adapter.posts.get("one", [])), wall, timed_out,
-                arxiv.hits("/api/query") - api_before, len(arxiv.requests) - before,
-            )  # fmt: skip
+                c,
+                gemini.calls,
+                int(getattr(gate, "peak", 0)),
+                len(adapter.posts.get("one", [])),
+                wall,
+                timed_out,
+                arxiv.hits("/api/query") - api_before,
+                len(arxiv.requests) - before,
+            )
         finally:
             await core.aclose()
 
@@ -342,10 +363,20 @@ def print_concurrency(runs: list[Concurrency], args: argparse.Namespace) -> None
         ideal = n * latency / r.concurrency
         floor = math.ceil(n / r.concurrency) * latency
         note = " (timed out)" if r.timed_out else ""
-        rows.append([r.concurrency, r.llm_calls, r.peak, r.posts,
-                     f"{r.arxiv_requests} ({r.api_requests})", f"{r.wall:.2f}{note}",
-                     f"{ideal:.2f}", "-" if r.timed_out else f"{r.wall / ideal:.2f}",
-                     f"{floor:.2f}", "-" if r.timed_out else f"{r.wall - floor:.2f}"])  # fmt: skip
+        rows.append(
+            [
+                r.concurrency,
+                r.llm_calls,
+                r.peak,
+                r.posts,
+                f"{r.arxiv_requests} ({r.api_requests})",
+                f"{r.wall:.2f}{note}",
+                f"{ideal:.2f}",
+                "-" if r.timed_out else f"{r.wall / ideal:.2f}",
+                f"{floor:.2f}",
+                "-" if r.timed_out else f"{r.wall - floor:.2f}",
+            ]
+        )
     headers = ["C", "LLM calls", "peak", "posts", "arXiv req (API)", "wall s", "N·L/C s"]
     print(table([*headers, "wall/(N·L/C)", "⌈N/C⌉·L s", "rest s"], rows))
     print(
@@ -402,11 +433,15 @@ def main(argv: list[str] | None = None) -> int:
     tune_fake_servers()
     started = time.perf_counter()
     print("paperbot benchmark: daily digest")
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     if args.chats < FULL_SCALE:
-        print(f"fan-out to N = {args.chats} chats (not {FULL_SCALE}: see the extrapolation; "
-              f"--chats {FULL_SCALE} runs it in full)")  # fmt: skip
+        print(
+            f"fan-out to N = {args.chats} chats (not {FULL_SCALE}: see the extrapolation; "
+            f"--chats {FULL_SCALE} runs it in full)"
+        )
     code = asyncio.run(run(args))
     print(f"\ndone in {time.perf_counter() - started:.1f} s")
     return code

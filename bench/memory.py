@@ -70,15 +70,25 @@ def measure(
             arxiv.add(paper)
         arxiv.announce("cs.CV", SLOT.date(), [(p, "new") for p in served])
         fields = {
-            "redis_url": url, "arxiv_api_url": arxiv.api_url, "arxiv_html_url": arxiv.html_url,
-            "arxiv_pdf_url": arxiv.pdf_url, "arxiv_rss_url": arxiv.rss_url, "arxiv_delay_s": 0.0,
-            "arxiv_timeout_s": 30.0, "llm_provider": "gemini", "llm_model": "gemini-2.5-flash",
-            "gemini_base_url": gemini.url, "llm_timeout_s": 60.0,
-        }  # fmt: skip
+            "redis_url": url,
+            "arxiv_api_url": arxiv.api_url,
+            "arxiv_html_url": arxiv.html_url,
+            "arxiv_pdf_url": arxiv.pdf_url,
+            "arxiv_rss_url": arxiv.rss_url,
+            "arxiv_delay_s": 0.0,
+            "arxiv_timeout_s": 30.0,
+            "llm_provider": "gemini",
+            "llm_model": "gemini-2.5-flash",
+            "gemini_base_url": gemini.url,
+            "llm_timeout_s": 60.0,
+        }
         done = subprocess.run(
             [sys.executable, str(CHILD), json.dumps(fields), str(papers)],
-            capture_output=True, text=True, timeout=600, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"memory child failed:\n{done.stderr[-3000:]}")
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -94,8 +104,10 @@ def print_memory(r: dict[str, Any]) -> None:
     mib = 1024.0
     growth = r["maxrss_kib"] - r["rss_before_kib"]
     rows = [
-        ["papers in the digest (PDF / of which fixture PDFs)",
-         f"{r['papers']} ({r['pdf_papers']} / {r['fixture_papers']})"],
+        [
+            "papers in the digest (PDF / of which fixture PDFs)",
+            f"{r['papers']} ({r['pdf_papers']} / {r['fixture_papers']})",
+        ],
         ["cards delivered / LLM calls", f"{r['cards']} / {r['llm_calls']}"],
         ["digest wall time (s)", f"{r['wall_s']:.1f}"],
         ["RSS before the digest (MiB)", f"{r['rss_before_kib'] / mib:.1f}"],
@@ -103,7 +115,7 @@ def print_memory(r: dict[str, Any]) -> None:
         ["RSS after the digest (MiB)", f"{r['rss_after_kib'] / mib:.1f}"],
         ["peak - before (MiB)", f"{growth / mib:.1f}"],
         ["  per paper (MiB)", f"{growth / mib / r['papers']:.2f}"],
-    ]  # fmt: skip
+    ]
     print(table(["bot process", "value"], rows))
 
 

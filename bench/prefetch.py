@@ -54,8 +54,9 @@ async def one_run(args: argparse.Namespace, url: str, ahead: bool) -> Run:
     responder = SlowResponder(gemini_responder, args.llm_latency)
     with PagedArxiv() as arxiv, FakeGemini(responder) as gemini:
         publish(arxiv, args.papers)
-        core = await fresh_core(arxiv, url, gemini, arxiv_delay_s=args.arxiv_delay,
-                                llm_timeout_s=60.0)  # fmt: skip
+        core = await fresh_core(
+            arxiv, url, gemini, arxiv_delay_s=args.arxiv_delay, llm_timeout_s=60.0
+        )
         adapter = RecordingAdapter()
         core.attach(adapter)  # type: ignore[arg-type]
         try:
@@ -73,8 +74,13 @@ async def one_run(args: argparse.Namespace, url: str, ahead: bool) -> Run:
             started = time.perf_counter()
             await core.scheduler.tick()
             at_slot = time.perf_counter() - started
-            return Run(ahead_s, at_slot, calls_ahead, gemini.calls - calls_ahead,
-                       len(adapter.posts.get("one", [])))  # fmt: skip
+            return Run(
+                ahead_s,
+                at_slot,
+                calls_ahead,
+                gemini.calls - calls_ahead,
+                len(adapter.posts.get("one", [])),
+            )
         finally:
             await core.aclose()
 
@@ -96,13 +102,20 @@ def main(argv: list[str] | None = None) -> int:
     tune_fake_servers()
     logging.basicConfig(level=logging.ERROR)
     cold, warm = asyncio.run(run(args))
-    heading(f"Digest of {args.papers} papers at its time: arXiv pacing {args.arxiv_delay:g} s, "
-            f"LLM latency {args.llm_latency:g} s")  # fmt: skip
+    heading(
+        f"Digest of {args.papers} papers at its time: arXiv pacing {args.arxiv_delay:g} s, "
+        f"LLM latency {args.llm_latency:g} s"
+    )
     rows = [
         ["at its time", "-", f"{cold.at_slot_s:.2f}", f"0 / {cold.calls_at_slot}", cold.posts],
-        ["ahead (20 min before)", f"{warm.ahead_s or 0:.2f}", f"{warm.at_slot_s:.2f}",
-         f"{warm.calls_ahead} / {warm.calls_at_slot}", warm.posts],
-    ]  # fmt: skip
+        [
+            "ahead (20 min before)",
+            f"{warm.ahead_s or 0:.2f}",
+            f"{warm.at_slot_s:.2f}",
+            f"{warm.calls_ahead} / {warm.calls_at_slot}",
+            warm.posts,
+        ],
+    ]
     headers = ["summaries written", "ahead s", "at 08:00 s", "LLM calls ahead / at 08:00", "posts"]
     print(table(headers, rows))
     print(f"\ndigest at its time: cold {cold.at_slot_s:.2f} s, prefetched {warm.at_slot_s:.2f} s")

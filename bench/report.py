@@ -43,8 +43,11 @@ def run_script(name: str, *args: str, timeout: float = 900) -> str:
     """A benchmark's stdout (stderr dropped); raises on a non-zero exit."""
     done = subprocess.run(
         [sys.executable, str(BENCH / f"{name}.py"), *args],
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench/{name}.py exited {done.returncode}:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -58,21 +61,35 @@ def find(pattern: str, text: str) -> re.Match[str] | None:
 def summarize_rows(out: str) -> list[Row]:
     """Cache-hit p50/p99 and the cold split of the HTML paper and the first fixture PDF."""
     rows = []
-    for path, label in (("papers.meta \\+ papers.summary", "service"),
-                        ("CoreCommands.summarize via Core.handle", "whole handler")):  # fmt: skip
+    for path, label in (
+        ("papers.meta \\+ papers.summary", "service"),
+        ("CoreCommands.summarize via Core.handle", "whole handler"),
+    ):
         m = find(rf"^{path}\s+{NUM}\s+{NUM}\s+{NUM}", out)
         if m:
             met = "met" if float(m[2]) < 5.0 else "**not met**"
-            rows.append([f"/summarize cache hit, {label} (1,000 requests)",
-                         f"p50 {m[1]} ms, p99 {m[2]} ms", "p99 < 5 ms", met])  # fmt: skip
+            rows.append(
+                [
+                    f"/summarize cache hit, {label} (1,000 requests)",
+                    f"p50 {m[1]} ms, p99 {m[2]} ms",
+                    "p99 < 5 ms",
+                    met,
+                ]
+            )
     cols = r"\s+".join([NUM] * 6)
-    for m in re.finditer(rf"^(\S.*?\((?:HTML|PDF)\))\s+(?:html|pdf)\s+\S+\s+\d+\s+\w+\s+{cols}$",
-                         out, re.MULTILINE):  # fmt: skip
+    for m in re.finditer(
+        rf"^(\S.*?\((?:HTML|PDF)\))\s+(?:html|pdf)\s+\S+\s+\d+\s+\w+\s+{cols}$", out, re.MULTILINE
+    ):
         if m[1].startswith("talklora") or "v" in m[1].split()[0]:
-            rows.append([f"cold /summarize, {m[1]} (ms)",
-                         f"meta {m[2]} · download {m[3]} · extract {m[4]} · LLM {m[5]} · "
-                         f"other {m[6]} · total {m[7]}", "LLM = fake 500 ms call",
-                         "split as measured"])  # fmt: skip
+            rows.append(
+                [
+                    f"cold /summarize, {m[1]} (ms)",
+                    f"meta {m[2]} · download {m[3]} · extract {m[4]} · LLM {m[5]} · "
+                    f"other {m[6]} · total {m[7]}",
+                    "LLM = fake 500 ms call",
+                    "split as measured",
+                ]
+            )
             if len(rows) >= 4:
                 break
     return rows
@@ -86,22 +103,42 @@ def digest_rows(out: str, chats: int) -> list[Row]:
     ratio = find(rf"^ratio wall / bound\s+{NUM}", out)
     msgs = find(r"^messages sent \(sendMessage \+ sendPhoto\)\s+(\d+)", out)
     if wall and bound and ratio and msgs:
-        rows.append([f"digest fan-out to {chats} Telegram chats ({msgs[1]} messages)",
-                     f"{wall[1]} s", f"messages / 30 per s = {bound[1]} s",
-                     f"wall / bound {ratio[1]}"])  # fmt: skip
-    extra = find(r"Extrapolated to (\d+) chats.*?(\d+) messages, bound (\d+) s.*?wall about "
-                 r"(\d+) s", out.replace("\n", " "))  # fmt: skip
+        rows.append(
+            [
+                f"digest fan-out to {chats} Telegram chats ({msgs[1]} messages)",
+                f"{wall[1]} s",
+                f"messages / 30 per s = {bound[1]} s",
+                f"wall / bound {ratio[1]}",
+            ]
+        )
+    extra = find(
+        r"Extrapolated to (\d+) chats.*?(\d+) messages, bound (\d+) s.*?wall about "
+        r"(\d+) s",
+        out.replace("\n", " "),
+    )
     if extra:
-        rows.append([f"fan-out to {extra[1]} chats (extrapolated)", f"about {extra[4]} s",
-                     f"{extra[2]} messages / 30 per s = {extra[3]} s",
-                     f"wall / bound {int(extra[4]) / int(extra[3]):.2f}"])  # fmt: skip
+        rows.append(
+            [
+                f"fan-out to {extra[1]} chats (extrapolated)",
+                f"about {extra[4]} s",
+                f"{extra[2]} messages / 30 per s = {extra[3]} s",
+                f"wall / bound {int(extra[4]) / int(extra[3]):.2f}",
+            ]
+        )
     head = find(r"^== 2\. Concurrency: a (\d+)-paper digest.*L = ([\d.]+) s", out)
     part = out[head.end() :] if head else ""
-    for m in re.finditer(rf"^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+\d+ \(\d+\)\s+{NUM}\s+{NUM}\s+{NUM}",
-                         part, re.MULTILINE):  # fmt: skip
+    for m in re.finditer(
+        rf"^\s*(\d+)\s+\d+\s+\d+\s+\d+\s+\d+ \(\d+\)\s+{NUM}\s+{NUM}\s+{NUM}", part, re.MULTILINE
+    ):
         assert head is not None
-        rows.append([f"digest of N = {head[1]} papers, L = {head[2]} s, C = {m[1]}",
-                     f"{m[2]} s", f"N·L/C = {m[3]} s", f"ratio {m[4]}"])  # fmt: skip
+        rows.append(
+            [
+                f"digest of N = {head[1]} papers, L = {head[2]} s, C = {m[1]}",
+                f"{m[2]} s",
+                f"N·L/C = {m[3]} s",
+                f"ratio {m[4]}",
+            ]
+        )
     return rows
 
 
@@ -111,26 +148,46 @@ def answers_rows(out: str) -> list[Row]:
     latency = find(rf"^LLM latency L {NUM} ms", out)
     if latency is None:
         return rows
-    pattern = (rf"^answer latency (cold|warm|repeated) p50 {NUM} ms p95 {NUM} ms n (\d+)"
-               r"(?: overhead p50 (-?[\d.]+) ms)?")  # fmt: skip
+    pattern = (
+        rf"^answer latency (cold|warm|repeated) p50 {NUM} ms p95 {NUM} ms n (\d+)"
+        r"(?: overhead p50 (-?[\d.]+) ms)?"
+    )
     for m in re.finditer(pattern, out, re.MULTILINE):
-        what = {"cold": "first question on a paper", "warm": "index cached, new question",
-                "repeated": "same question again, answer cached"}[m[1]]  # fmt: skip
+        what = {
+            "cold": "first question on a paper",
+            "warm": "index cached, new question",
+            "repeated": "same question again, answer cached",
+        }[m[1]]
         if m[5] is not None:
             n = f"{m[4]} papers" if m[1] == "cold" else f"{m[4]} questions"
-            rows.append([f"/ask {m[1]}: {what} ({n})",
-                         f"p50 {m[2]} ms, p95 {m[3]} ms", f"fake LLM call L = {latency[1]} ms",
-                         f"p50 − L = {m[5]} ms"])  # fmt: skip
+            rows.append(
+                [
+                    f"/ask {m[1]}: {what} ({n})",
+                    f"p50 {m[2]} ms, p95 {m[3]} ms",
+                    f"fake LLM call L = {latency[1]} ms",
+                    f"p50 − L = {m[5]} ms",
+                ]
+            )
         else:
-            rows.append([f"/ask {m[1]}: {what} ({m[4]} questions)",
-                         f"p50 {m[2]} ms, p95 {m[3]} ms", "no LLM call",
-                         "0 LLM calls"])  # fmt: skip
+            rows.append(
+                [
+                    f"/ask {m[1]}: {what} ({m[4]} questions)",
+                    f"p50 {m[2]} ms, p95 {m[3]} ms",
+                    "no LLM call",
+                    "0 LLM calls",
+                ]
+            )
     tokens = find(rf"^tokens sent per answer mean {NUM} max {NUM}", out)
     calls = find(rf"^LLM calls per new question {NUM}", out)
     if tokens:
-        rows.append(["tokens sent per /ask answer (system + prompt + schema, chars / 4)",
-                     f"mean {tokens[1]}, max {tokens[2]}", "passages capped at 7,000 chars",
-                     f"{calls[1] if calls else '?'} LLM calls per new question"])  # fmt: skip
+        rows.append(
+            [
+                "tokens sent per /ask answer (system + prompt + schema, chars / 4)",
+                f"mean {tokens[1]}, max {tokens[2]}",
+                "passages capped at 7,000 chars",
+                f"{calls[1] if calls else '?'} LLM calls per new question",
+            ]
+        )
     return rows
 
 
@@ -142,15 +199,27 @@ def retrieval_rows(out: str) -> list[Row]:
     if bm25 is None:
         return []
     recall = "R@1 {0[3]} · R@3 {0[4]} · R@6 {0[5]}".format
-    rows = [[f"passages for /ask: BM25 recall ({bm25[2]} questions, 5 papers)", recall(bm25),
-             "the answer's passage among the ~6 sent", "offline default"]]  # fmt: skip
+    rows = [
+        [
+            f"passages for /ask: BM25 recall ({bm25[2]} questions, 5 papers)",
+            recall(bm25),
+            "the answer's passage among the ~6 sent",
+            "offline default",
+        ]
+    ]
     for name in ("hybrid", "embeddings"):
         m = found.get(name)
         if m is not None:
             what = "BM25 + embeddings fused" if name == "hybrid" else "embeddings alone"
             delta = float(m[5]) - float(bm25[5])
-            rows.append([f"passages for /ask: {what} (all-MiniLM-L6-v2 stand-in)", recall(m),
-                         f"BM25 R@6 {bm25[5]}", f"R@6 {delta:+.2f}"])  # fmt: skip
+            rows.append(
+                [
+                    f"passages for /ask: {what} (all-MiniLM-L6-v2 stand-in)",
+                    recall(m),
+                    f"BM25 R@6 {bm25[5]}",
+                    f"R@6 {delta:+.2f}",
+                ]
+            )
     return rows
 
 
@@ -160,9 +229,14 @@ def prefetch_rows(out: str) -> list[Row]:
     head = find(r"^== Digest of (\d+) papers at its time: arXiv pacing ([\d.]+) s", out)
     if m is None or head is None:
         return []
-    return [[f"digest of {head[1]} papers at its minute (arXiv pacing {head[2]} s)",
-             f"{m[2]} s with summaries written 30 min ahead", f"{m[1]} s cold",
-             "prefetch (PAPERBOT_PREFETCH_MINUTES)"]]  # fmt: skip
+    return [
+        [
+            f"digest of {head[1]} papers at its minute (arXiv pacing {head[2]} s)",
+            f"{m[2]} s with summaries written 30 min ahead",
+            f"{m[1]} s cold",
+            "prefetch (PAPERBOT_PREFETCH_MINUTES)",
+        ]
+    ]
 
 
 def cost_rows() -> list[Row]:
@@ -171,14 +245,27 @@ def cost_rows() -> list[Row]:
     n = len(rows)
     ours = (sum(r.ours_in for r in rows) // n, sum(r.ours_out for r in rows) // n)
     theirs = (sum(r.theirs_in for r in rows) // n, sum(r.theirs_out for r in rows) // n)
-    out = [[f"tokens per paper, in / out (mean of {n} papers)", f"{ours[0]} / {ours[1]}",
+    out = [
+        [
+            f"tokens per paper, in / out (mean of {n} papers)",
+            f"{ours[0]} / {ours[1]}",
             f"ChatPaper's 3 calls: {theirs[0]} / {theirs[1]}",
-            f"{(ours[0] + ours[1]) / (theirs[0] + theirs[1]):.2f}× ChatPaper's tokens"]]  # fmt: skip
+            f"{(ours[0] + ours[1]) / (theirs[0] + theirs[1]):.2f}× ChatPaper's tokens",
+        ]
+    ]
     for model in cost.MODELS:
-        a, b = (sum(f(model) for f in fs) / n for fs in
-                ([r.ours for r in rows], [r.theirs for r in rows]))  # fmt: skip
-        out.append([f"estimated cost per paper, {model}", f"${a:.5f}", f"ChatPaper: ${b:.5f}",
-                    f"{a / b:.2f}× ChatPaper's cost"])  # fmt: skip
+        a, b = (
+            sum(f(model) for f in fs) / n
+            for fs in ([r.ours for r in rows], [r.theirs for r in rows])
+        )
+        out.append(
+            [
+                f"estimated cost per paper, {model}",
+                f"${a:.5f}",
+                f"ChatPaper: ${b:.5f}",
+                f"{a / b:.2f}× ChatPaper's cost",
+            ]
+        )
     return out
 
 
@@ -186,26 +273,41 @@ def memory_rows() -> list[Row]:
     """Peak RSS of the bot process during a 50-paper digest."""
     r = memory.measure()
     mib, growth = 1024.0, r["maxrss_kib"] - r["rss_before_kib"]
-    return [[f"peak RSS of the bot during a {r['papers']}-paper digest "
-             f"({r['pdf_papers']} PDFs, {r['fixture_papers']} of them real)",
-             f"{r['maxrss_kib'] / mib:.0f} MiB", f"{r['rss_before_kib'] / mib:.0f} MiB before it",
-             f"+{growth / mib:.0f} MiB, {growth / mib / r['papers']:.2f} MiB per paper"]]  # fmt: skip
+    return [
+        [
+            f"peak RSS of the bot during a {r['papers']}-paper digest "
+            f"({r['pdf_papers']} PDFs, {r['fixture_papers']} of them real)",
+            f"{r['maxrss_kib'] / mib:.0f} MiB",
+            f"{r['rss_before_kib'] / mib:.0f} MiB before it",
+            f"+{growth / mib:.0f} MiB, {growth / mib / r['papers']:.2f} MiB per paper",
+        ]
+    ]
 
 
 def render(rows: list[Row], chats: int) -> str:
     """The Markdown block that goes between the markers."""
-    lines = [START, "", f"Measured on {date.today().isoformat()}: {os.cpu_count()} CPUs, "
-             f"Python {platform.python_version()} on {platform.machine()}; every service is a local "
-             "fake (FakeArxiv, FakeGemini with a fixed latency, FakeTelegram) and a private "
-             "redis-server, so these are paperbot's own costs. Reproduce with "
-             "`.venv/bin/python bench/report.py`; what each figure means: `bench/README.md`.", "",
-             "| measured | figure | compared with | outcome |", "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        START,
+        "",
+        f"Measured on {date.today().isoformat()}: {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} on {platform.machine()}; every service is a local "
+        "fake (FakeArxiv, FakeGemini with a fixed latency, FakeTelegram) and a private "
+        "redis-server, so these are paperbot's own costs. Reproduce with "
+        "`.venv/bin/python bench/report.py`; what each figure means: `bench/README.md`.",
+        "",
+        "| measured | figure | compared with | outcome |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {' | '.join(c.replace('|', '/') for c in row)} |" for row in rows]
-    lines += ["", f"Fan-out ran with {chats} chats and is extrapolated to 1,000. Tokens are "
-              "characters / 4; paperbot's output is a realistic Analysis (about 5,300 "
-              "characters), thinking tokens not counted; ChatPaper's prompts are rebuilt from "
-              "its `chat_paper.py` on the same extracted sections (`bench/_chatpaper.py`).", "",
-              END]  # fmt: skip
+    lines += [
+        "",
+        f"Fan-out ran with {chats} chats and is extrapolated to 1,000. Tokens are "
+        "characters / 4; paperbot's output is a realistic Analysis (about 5,300 "
+        "characters), thinking tokens not counted; ChatPaper's prompts are rebuilt from "
+        "its `chat_paper.py` on the same extracted sections (`bench/_chatpaper.py`).",
+        "",
+        END,
+    ]
     return "\n".join(lines)
 
 

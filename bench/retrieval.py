@@ -129,8 +129,10 @@ def main(argv: list[str]) -> int:
     names: dict[str, str] = data["papers"]
     overall, per_paper = Tally(), {paper: Tally() for paper in names}
     misses: list[str] = []
-    print(f"{'paper':26} {'n':>3}  {'R@1':>5}  {'R@3':>5}  {'R@6':>5}   {'S@1':>5}  {'S@3':>5}  {'S@6':>5}"
-          f"   {'top-6 chars':>13}/tokens")  # fmt: skip
+    print(
+        f"{'paper':26} {'n':>3}  {'R@1':>5}  {'R@3':>5}  {'R@6':>5}   {'S@1':>5}  {'S@3':>5}  {'S@6':>5}"
+        f"   {'top-6 chars':>13}/tokens"
+    )
     sizes: list[str] = []
     papers: list[Paper] = []
     broken = 0
@@ -214,6 +216,8 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
     import redis.asyncio as aioredis
 
     from bot.infra.cache import Cache
+    from bot.infra.metrics import Metrics
+    from bot.llm.metered import MeteredLLM
     from bot.llm.openai_compat import OpenAICompatClient
     from bot.llm.rate_gate import RateGate
     from bot.questions.answers import MIN_SCORE
@@ -222,8 +226,9 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
 
     redis = aioredis.Redis.from_url(redis_url)
     client = OpenAICompatClient(api_key=None, model=MINILM, base_url=server.url)
+    metered = MeteredLLM(client, gate=RateGate(4), metrics=Metrics())
     embeddings = Embeddings(
-        client, MINILM, Cache(redis), RateGate(4), ttl_s=3600, document_timeout_s=600.0
+        client=metered, model=MINILM, cache=Cache(redis), ttl_s=3600, document_timeout_s=600.0
     )
     overall = {m: Tally() for m in METHODS}
     per_paper = {p.id: {m: Tally() for m in METHODS} for p in papers}
@@ -244,8 +249,18 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
             await embeddings.passages(paper.id, paper.index.chunks)
             reload_ms = (time.perf_counter() - started) * 1000
             cached = "yes" if embeddings.requests == again else "NO"
-            costs.append([paper.name, len(vectors), f"{embed_s:.1f}", requests, tokens,
-                          f"{stored / 1024:.1f}", f"{reload_ms:.0f}", cached])  # fmt: skip
+            costs.append(
+                [
+                    paper.name,
+                    len(vectors),
+                    f"{embed_s:.1f}",
+                    requests,
+                    tokens,
+                    f"{stored / 1024:.1f}",
+                    f"{reload_ms:.0f}",
+                    cached,
+                ]
+            )
             lexical = BM25Retriever(paper.index, MIN_SCORE)
             semantic = EmbeddingRetriever(paper.index.chunks, vectors, embeddings)
             retrievers: dict[str, Retriever] = {
@@ -276,8 +291,10 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
         "embeddings rows.\nBM25 here is production's BM25Retriever with qa.MIN_SCORE "
         f"({MIN_SCORE}), which drops weak matches\n(so it may return fewer than 6 chunks).\n"
     )
-    print(f"{'method':26} {'n':>3}  {'R@1':>5}  {'R@3':>5}  {'R@6':>5}   {'S@1':>5}  {'S@3':>5}  {'S@6':>5}"
-          f"   {'top-6 chars':>13}/tokens   ms/query p50   p95")  # fmt: skip
+    print(
+        f"{'method':26} {'n':>3}  {'R@1':>5}  {'R@3':>5}  {'R@6':>5}   {'S@1':>5}  {'S@3':>5}  {'S@6':>5}"
+        f"   {'top-6 chars':>13}/tokens   ms/query p50   p95"
+    )
     for method in METHODS:
         p50, p95 = (percentile(latency[method], pct) * 1000 for pct in (50, 95))
         print(f"{overall[method].line(method)}   {p50:12.1f} {p95:5.1f}")
@@ -288,8 +305,21 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
     ]
     print(table(["paper", "n", *METHODS], rows))
     print("\nembedding the passages (once per paper version; then read from Redis):")
-    print(table(["paper", "chunks", "embed s", "requests", "tokens", "Redis KiB", "reload ms",
-                 "cached"], costs))  # fmt: skip
+    print(
+        table(
+            [
+                "paper",
+                "chunks",
+                "embed s",
+                "requests",
+                "tokens",
+                "Redis KiB",
+                "reload ms",
+                "cached",
+            ],
+            costs,
+        )
+    )
     queries = embeddings.requests - sum(int(str(row[3])) for row in costs)
     print(
         f"\n{sum(int(str(row[3])) for row in costs)} passage requests and {queries} question "

@@ -17,9 +17,12 @@ from bot.chat.contract import (
     ChannelDirectory,
     ChatAdapter,
     ChatRef,
+    ChatUnreachable,
     Command,
+    CommandInfo,
     Conversation,
     Post,
+    PostMemory,
     SentRef,
 )
 from bot.chat.post_memory import PostIndex
@@ -38,7 +41,8 @@ from bot.infra.cache import Cache
 from bot.infra.metrics import Metrics
 from bot.infra.redis_conn import EmbeddedRedis, connect
 from bot.infra.settings import Settings
-from bot.llm.base import Embedder, LLMClient
+from bot.llm.base import LLMClient
+from bot.llm.metered import MeteredLLM
 from bot.llm.prompts import load
 from bot.llm.rate_gate import RateGate
 from bot.papers.service import VERSION_TTL, PaperService
@@ -58,7 +62,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
 
         assert settings.gemini_api_key is not None
         return GeminiClient(
-            api_key=settings.gemini_api_key.get(),
+            api_key=settings.gemini_api_key.get_secret_value(),
             model=settings.llm_model,
             base_url=settings.gemini_base_url,
             timeout_s=settings.llm_timeout_s,
@@ -67,7 +71,7 @@ def build_llm(settings: Settings) -> LLMClient | None:
     if settings.llm_provider == "openai":
         from bot.llm.openai_compat import OpenAICompatClient
 
-        key = settings.openai_api_key.get() if settings.openai_api_key else None
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAICompatClient(
             api_key=key,
             model=settings.llm_model,
@@ -77,26 +81,22 @@ def build_llm(settings: Settings) -> LLMClient | None:
     return None
 
 
-def build_embeddings(
-    settings: Settings, llm: LLMClient | None, cache: Cache, gate: RateGate, metrics: Metrics
-) -> Embeddings | None:
+def build_embeddings(settings: Settings, llm: MeteredLLM | None, cache: Cache) -> Embeddings | None:
     """Passage embeddings from the LLM's provider when PAPERBOT_EMBEDDING_MODEL names a model."""
-    if settings.embedding_model is None or not isinstance(llm, Embedder):
+    if settings.embedding_model is None or llm is None or not llm.embeds:
         return None
     return Embeddings(
-        llm,
-        settings.embedding_model,
-        cache,
-        gate,
-        VERSION_TTL,
-        settings.embedding_dimensions,
-        metrics,
+        client=llm,
+        model=settings.embedding_model,
+        cache=cache,
+        ttl_s=VERSION_TTL,
+        dimensions=settings.embedding_dimensions,
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Core:
-    """Everything the adapters and the CLI need, built once."""
+    """Everything the adapters and the CLI need, built once; the AdapterHost of every adapter."""
 
     settings: Settings
     redis: aioredis.Redis
@@ -123,26 +123,39 @@ class Core:
             return f"embedded Redis (data in {self.embedded.data_dir})"
         return "Redis at REDIS_URL"
 
+    @property
+    def posts(self) -> PostMemory:
+        """Which paper each of the bot's messages was about (the adapters' one memory)."""
+        return self.post_index
+
+    def commands(self) -> tuple[CommandInfo, ...]:
+        """The commands adapters list in their menus."""
+        return self.router.commands()
+
     def adapter_states(self) -> dict[str, bool]:
-        """Each attached adapter's connected state (adapters without ``connected`` count as up)."""
-        return {p: bool(getattr(a, "connected", True)) for p, a in self.adapters.items()}
+        """Whether each attached adapter's platform connection is up (for /healthz, metrics)."""
+        return {platform: adapter.connected for platform, adapter in self.adapters.items()}
 
     def attach(self, adapter: ChatAdapter) -> None:
-        """Register a running platform: scheduled digests for its chats go through it."""
+        """Register a platform: scheduled digests for its chats go through it."""
         self.adapters[adapter.platform] = adapter
 
     async def handle(self, command: Command, conversation: Conversation) -> None:
         """What adapters call for every command: a chat that writes to us is reachable again."""
         if await self.chats.unreachable_reason(command.chat) is not None:
             await self.chats.mark_reachable(command.chat)
-        await self.router.dispatch(command, conversation)
+        try:
+            await self.router.dispatch(command, conversation)
+        except ChatUnreachable as exc:  # the chat went away while we answered
+            log.info("chat %s unreachable while serving /%s", exc.chat.key(), command.name)
+            await self.chat_unreachable(exc.chat, exc.reason)
 
-    async def on_unreachable(self, chat: ChatRef, reason: str) -> None:
+    async def chat_unreachable(self, chat: ChatRef, reason: str) -> None:
         """A platform refused delivery for good: remember it and pause the chat's digests."""
         await self.chats.mark_unreachable(chat, reason)
         await self.subscriptions.pause_chat(chat, reason)
 
-    async def on_migrated(self, old: ChatRef, new: ChatRef) -> None:
+    async def chat_migrated(self, old: ChatRef, new: ChatRef) -> None:
         """A chat changed id: its settings, subscriptions and delivery records follow."""
         await self.chats.migrate(old, new)
         await self.subscriptions.move_chat(old, new)
@@ -197,11 +210,12 @@ async def build_core(settings: Settings) -> Core:
     arxiv_pacer = Pacer(settings.arxiv_delay_s, retry_base_s=max(settings.arxiv_delay_s, 0.2))
     api = ArxivAPI(settings.arxiv_api_url, arxiv_pacer, settings.arxiv_timeout_s)
     fetcher = Fetcher(settings.fetch_hosts, arxiv_pacer, timeout_s=settings.arxiv_timeout_s * 2)
-    llm = build_llm(settings)
+    client = build_llm(settings)
     prompts = load("summary")
     gate = RateGate(settings.llm_concurrency, settings.llm_rpm)  # one budget for every LLM call
+    llm = MeteredLLM(client, gate=gate, metrics=metrics) if client is not None else None
     summarizer: Summarizer = (
-        LLMSummarizer(llm, prompts, gate, metrics) if llm is not None else ExtractiveSummarizer()
+        LLMSummarizer(client=llm, prompts=prompts) if llm is not None else ExtractiveSummarizer()
     )
     papers = PaperService(
         api,
@@ -219,36 +233,74 @@ async def build_core(settings: Settings) -> Core:
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
     discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url)
-    runner = DigestRunner(papers, discovery, subscriptions, chats, deliveries, metrics)
+    runner = DigestRunner(
+        papers=papers,
+        discovery=discovery,
+        subscriptions=subscriptions,
+        chats=chats,
+        deliveries=deliveries,
+        metrics=metrics,
+    )
     adapters: dict[str, ChatAdapter] = {}
     scheduler = DigestScheduler(
-        runner,
-        subscriptions,
-        redis,
-        prefix,
-        _sender(adapters),
+        runner=runner,
+        subscriptions=subscriptions,
+        redis=redis,
+        prefix=prefix,
+        send=_sender(adapters),
         grace=timedelta(hours=settings.catchup_hours),
         metrics=metrics,
         prefetch=timedelta(minutes=settings.prefetch_minutes),
     )
-    CoreCommands(papers, limiter, router, chats, settings.language).register()
+    CoreCommands(
+        papers=papers,
+        limiter=limiter,
+        router=router,
+        chats=chats,
+        default_language=settings.language,
+    ).register()
     SubscriptionCommands(
-        subscriptions,
-        chats,
-        discovery,
-        scheduler,
-        limiter,
-        settings.language,
-        _channel_resolver(adapters),
+        store=subscriptions,
+        chats=chats,
+        discovery=discovery,
+        scheduler=scheduler,
+        limiter=limiter,
+        default_language=settings.language,
+        resolve_channel=_channel_resolver(adapters),
     ).register(router)
     qa = QAService(
-        papers, cache, load("answer"), llm, gate, build_embeddings(settings, llm, cache, gate, metrics),
-        QueryTerms(llm, load("search"), gate, metrics) if llm is not None else None, metrics,
-    )  # fmt: skip
+        papers=papers,
+        cache=cache,
+        prompts=load("answer"),
+        llm=llm,
+        embeddings=build_embeddings(settings, llm, cache),
+        terms=QueryTerms(llm=llm, prompts=load("search")) if llm is not None else None,
+    )
     conversations = Conversations(redis, prefix)
-    AskCommands(papers, qa, chats, conversations, limiter, settings.language).register(router)
+    AskCommands(
+        papers=papers,
+        qa=qa,
+        chats=chats,
+        conversations=conversations,
+        limiter=limiter,
+        default_language=settings.language,
+    ).register(router)
     return Core(
-        settings, redis, cache, papers, router, summarizer, llm, chats, qa,
-        subscriptions, deliveries, discovery, scheduler, adapters, PostIndex(redis, prefix),
-        metrics, embedded,
-    )  # fmt: skip
+        settings=settings,
+        redis=redis,
+        cache=cache,
+        papers=papers,
+        router=router,
+        summarizer=summarizer,
+        llm=llm,
+        chats=chats,
+        qa=qa,
+        subscriptions=subscriptions,
+        deliveries=deliveries,
+        discovery=discovery,
+        scheduler=scheduler,
+        adapters=adapters,
+        post_index=PostIndex(redis, prefix),
+        metrics=metrics,
+        embedded=embedded,
+    )

@@ -21,6 +21,7 @@ from support.fakes.arxiv_server import FakeArxiv, FakePaper
 from support.fakes.gemini_server import FakeGemini, gemini_error
 from support.fakes.httpfake import Reply
 from support.fakes.telegram_server import FakeTelegram
+from support.memory_adapter import until
 from support.paperkit import env_for, gemini_responder, settings_for, talklora
 from support.paths import REPO
 from support.servers import start_redis
@@ -77,8 +78,6 @@ async def started(core: Core, adapter: Any = None) -> Core:
     core.scheduler.clock = Clock(datetime(2024, 11, 24, 12, 0, tzinfo=UTC))
     adapter = adapter or RecordingAdapter()
     core.attach(adapter)
-    if isinstance(adapter, RecordingAdapter):
-        adapter.on_unreachable = core.on_unreachable
     return core
 
 
@@ -300,11 +299,9 @@ async def telegram_digest(
     after 1 s), chat 102 has blocked the bot (every send: 403), chat 103 is fine."""
     with FakeTelegram() as tg:
         core = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=0))
-        adapter = TelegramAdapter(
-            tg.token, commands=core.router.commands(), base_url=tg.base_url,
-            on_unreachable=core.on_unreachable, on_migrated=core.on_migrated, poll_timeout=0.5,
-        )  # fmt: skip
-        await adapter.start(core.handle)
+        adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
+        await adapter.start()
+        await until(lambda: adapter.connected, what="telegram connected")
         await started(core, adapter)
         try:
             publish(arxiv, monday_papers(2))

@@ -73,13 +73,60 @@ ABS = "https://arxiv.org/abs/2408.13714v1"
 ECHO = 100  # the longest piece of what a user typed that an error message may repeat
 TOPIC = 310  # a confirmation may repeat a subscription's topic (keywords: at most 300 characters)
 FRAGMENTS = [
-    "2408.13714", "2408.13714v2", "arXiv:", "https://arxiv.org/abs/", "arxiv.org/pdf/", "cs.CV",
-    "cs.cvv", "hep-th/9901001", "--at", "7:30pm", "--tz", "Asia/Shanghai", "--lang", "zh",
-    "--max", "50", "--detail", "--brief", "--cross", "@papers_daily", '"', "(", ")", "OR", "AND",
-    "NOT", "-", "lang:", "\u202e", "\u200b", "\u2066", "\u200f", "\ufeff", "\x00", "\x1b[31m",
-    "\n", "\t", "\r", " ", "<b>", "</blockquote>", "&amp;", "*_~|>", "@everyone", "`", "``` ",
-    "javascript:alert(1)", "%2E", "/../../etc/passwd", "漢字", "🙂", "\U0001f600", "ﷺ",
-]  # fmt: skip
+    "2408.13714",
+    "2408.13714v2",
+    "arXiv:",
+    "https://arxiv.org/abs/",
+    "arxiv.org/pdf/",
+    "cs.CV",
+    "cs.cvv",
+    "hep-th/9901001",
+    "--at",
+    "7:30pm",
+    "--tz",
+    "Asia/Shanghai",
+    "--lang",
+    "zh",
+    "--max",
+    "50",
+    "--detail",
+    "--brief",
+    "--cross",
+    "@papers_daily",
+    '"',
+    "(",
+    ")",
+    "OR",
+    "AND",
+    "NOT",
+    "-",
+    "lang:",
+    "\u202e",
+    "\u200b",
+    "\u2066",
+    "\u200f",
+    "\ufeff",
+    "\x00",
+    "\x1b[31m",
+    "\n",
+    "\t",
+    "\r",
+    " ",
+    "<b>",
+    "</blockquote>",
+    "&amp;",
+    "*_~|>",
+    "@everyone",
+    "`",
+    "``` ",
+    "javascript:alert(1)",
+    "%2E",
+    "/../../etc/passwd",
+    "漢字",
+    "🙂",
+    "\U0001f600",
+    "ﷺ",
+]
 WORD = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12))
 # chats allow 4096 characters; the CLI takes anything (one in 20 is 100 kB)
 SIZES = st.integers(1, 5000).map(lambda n: 100_000 if n % 20 == 0 else n)
@@ -315,8 +362,10 @@ async def test_a_50_mb_pdf_is_cut_off_at_the_cap(
             assert "larger than 40 MB; paperbot skips it" in said.text
             assert pdfs.hung_up.wait(5) and pdfs.sent < size  # the bot hung up early
             assert took < 5, f"{took:.2f}s"
-            print(f"50 MB ({'declared' if declared else 'streamed'}): refused in {took:.2f}s "
-                  f"after {pdfs.sent / 1e6:.1f} MB were sent")  # fmt: skip
+            print(
+                f"50 MB ({'declared' if declared else 'streamed'}): refused in {took:.2f}s "
+                f"after {pdfs.sent / 1e6:.1f} MB were sent"
+            )
             await summarize(core, "2409.00002")
             assert len(pdfs.requests) == 2  # nothing was cached
         finally:
@@ -471,26 +520,47 @@ EVIL = (
     "<b>bold</b> </blockquote> &amp; *_~|> @everyone <@&123456789012345678> "
     "[link](javascript:alert(1)) <script>alert(1)</script> `code` ``` x"
 )
-EVIL_PARTS = ["<b>bold</b>", "</blockquote>", "&amp;", "*_~|>", "@everyone",
-              "[link](javascript:alert(1))", "<script>alert(1)</script>", "`code`"]  # fmt: skip
+EVIL_PARTS = [
+    "<b>bold</b>",
+    "</blockquote>",
+    "&amp;",
+    "*_~|>",
+    "@everyone",
+    "[link](javascript:alert(1))",
+    "<script>alert(1)</script>",
+    "`code`",
+]
 
 
 def evil_summary() -> PaperSummary:
     """A summary whose metadata and model output are all hostile markup."""
     when = datetime(2024, 8, 26, tzinfo=UTC)
     meta = PaperMeta(
-        id=PaperId(base="2408.13714", version=1), title=f"Title {EVIL}",
-        authors=(f"Ann {EVIL}", "Bo Li"), abstract=f"Abstract {EVIL}", comment=f"Note {EVIL}",
-        primary_category="cs.CV", published=when, updated=when,
-    )  # fmt: skip
+        id=PaperId(base="2408.13714", version=1),
+        title=f"Title {EVIL}",
+        authors=(f"Ann {EVIL}", "Bo Li"),
+        abstract=f"Abstract {EVIL}",
+        comment=f"Note {EVIL}",
+        primary_category="cs.CV",
+        published=when,
+        updated=when,
+    )
     fields = {name: f"{name} {EVIL}" for name in Analysis.model_fields}
-    lists = {"takeaways": [f"take {i} {EVIL}" for i in range(5)], "keywords": [EVIL, "k"],
-             "method_steps": [f"step {EVIL}"]}  # fmt: skip
+    lists = {
+        "takeaways": [f"take {i} {EVIL}" for i in range(5)],
+        "keywords": [EVIL, "k"],
+        "method_steps": [f"step {EVIL}"],
+    }
     analysis = Analysis.model_validate(fields | lists)
     return PaperSummary(
-        meta=meta, language="en", analysis=analysis, model_label=f"Model {EVIL}",
-        code_urls=("https://github.com/x/y",), text_source="html", has_figure=True,
-    )  # fmt: skip
+        meta=meta,
+        language="en",
+        analysis=analysis,
+        model_label=f"Model {EVIL}",
+        code_urls=("https://github.com/x/y",),
+        text_source="html",
+        has_figure=True,
+    )
 
 
 EVIL_FIGURE = Figure(
@@ -511,8 +581,10 @@ def test_telegram_shows_hostile_markup_as_text() -> None:
     for part in EVIL_PARTS:
         assert part in shown
     assert {link.url for row in rendered.buttons for link in row} == {
-        ABS, "https://arxiv.org/pdf/2408.13714v1", "https://github.com/x/y"
-    }  # fmt: skip
+        ABS,
+        "https://arxiv.org/pdf/2408.13714v1",
+        "https://github.com/x/y",
+    }
 
 
 def test_discord_escapes_markdown_and_mentions() -> None:
@@ -624,9 +696,16 @@ async def test_the_cli_never_prints_a_secret_when_the_model_fails(
             gemini.default = scripts[failure]
             env = cli_env(arxiv, gemini, redis_url, tmp_path / failure)
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "adapters.cli", "summarize", paper,
-                env=env, cwd=REPO, stdout=PIPE, stderr=PIPE,
-            )  # fmt: skip
+                sys.executable,
+                "-m",
+                "adapters.cli",
+                "summarize",
+                paper,
+                env=env,
+                cwd=REPO,
+                stdout=PIPE,
+                stderr=PIPE,
+            )
             out, err = await asyncio.wait_for(proc.communicate(), 30)
             assert gemini.calls >= 1, failure
         assert proc.returncode == 1, (failure, err)
@@ -647,9 +726,15 @@ async def test_paperbot_run_never_logs_or_sends_its_secrets(
         env = cli_env(arxiv, gemini, redis_url, tmp_path)
         env["PAPERBOT_TELEGRAM_BASE_URL"] = tg.base_url
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run",
-            env=env, cwd=REPO, stdout=PIPE, stderr=PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "run",
+            env=env,
+            cwd=REPO,
+            stdout=PIPE,
+            stderr=PIPE,
+        )
         try:
             tg.fail_next("sendMessage", 500, f"Internal Server Error for {TELEGRAM_TOKEN}")
             tg.push_message(42, 42, "/summarize 2408.13714")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from bot.app import build_core
+from bot.digests.runner import Progress
 from bot.errors import BadInput, UserFacingError
 from bot.infra.settings import Settings
-from bot.papers.models import Figure, Language, PaperMeta, PaperSummary
+from bot.papers.models import Language, PaperMeta
 
 
 async def digest(settings: Settings, args: argparse.Namespace) -> int:
@@ -42,40 +42,33 @@ async def digest(settings: Settings, args: argparse.Namespace) -> int:
     core = await build_core(settings)
     show = sys.stderr.isatty()
     try:
-        found = await core.discovery.find(sub, day=day)
-        chosen = found.papers[: args.max]
-        done = 0
-
-        async def one(meta: PaperMeta) -> tuple[PaperSummary, Figure | None] | None:
-            nonlocal done
-            try:
-                summary, _ = await core.papers.summary(meta, language)
-                figure = await core.papers.figure(meta)
-            except UserFacingError as exc:
-                print(f"paperbot: skipped {meta.id}: {exc.message}", file=sys.stderr)
-                return None
-            finally:
-                done += 1
-                if show:
-                    bar = "#" * (20 * done // max(1, len(chosen)))
-                    print(f"\r[{bar:<20}] {done}/{len(chosen)}", end="", file=sys.stderr)
-            return summary, figure
-
-        results = await asyncio.gather(*(one(m) for m in chosen))
+        picked = await core.scheduler.runner.collect(sub, day=day, progress=_progress(show))
         if show:
             print(file=sys.stderr)
     finally:
         await core.aclose()
-    papers = [r for r in results if r is not None]
     print(
         digest_post(
             sub.topic() if not args.title else args.title,
-            found.announced or day or datetime.now(UTC).date(),
-            papers,
+            picked.found.announced or day or datetime.now(UTC).date(),
+            picked.papers,
             language,
             hexo=args.format == "hexo",
             generated=datetime.now(UTC),
         ),
         end="",
     )
-    return 0 if papers or not chosen else 1
+    return 1 if picked.failed and not picked.papers else 0
+
+
+def _progress(show: bool) -> Progress:
+    """Report each paper on stderr: a skipped one always, a progress bar on a terminal."""
+
+    def report(done: int, of: int, meta: PaperMeta, error: UserFacingError | None) -> None:
+        if error is not None:
+            print(f"paperbot: skipped {meta.id}: {error.message}", file=sys.stderr)
+        if show:
+            bar = "#" * (20 * done // max(1, of))
+            print(f"\r[{bar:<20}] {done}/{of}", end="", file=sys.stderr)
+
+    return report

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.cli import digest, oneshot, serve
+from adapters.registry import read_platforms
 from bot.errors import UserFacingError
 from bot.infra.logs import RedactSecrets, secrets_of, setup_logging
 from bot.infra.settings import Settings, SettingsError
@@ -50,11 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        platforms = read_platforms()  # every platform's settings checked, whatever the command
     except SettingsError as exc:
         print(f"paperbot: {exc}", file=sys.stderr)
         return 2
-    platforms = bool(settings.telegram_token or settings.discord_token)
-    setup_logging(settings, verbose=args.command == "run" and platforms)
+    secrets = [*secrets_of(settings), *(s for p in platforms for s in p.settings.secret_values())]
+    any_platform = any(p.settings.enabled for p in platforms)
+    setup_logging(settings, verbose=args.command == "run" and any_platform, secrets=secrets)
     try:
         if args.command == "chat":
             return asyncio.run(serve.chat(settings))
@@ -72,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # one line, as promised, not a traceback (logged in full)
         logging.getLogger(__name__).debug("paperbot failed", exc_info=True)
-        secrets = [*secrets_of(settings), settings.redis_url or ""]
-        reason = RedactSecrets(secrets).redact(str(exc).splitlines()[0][:200] if str(exc) else "")
+        reason = RedactSecrets([*secrets, settings.redis_url or ""]).redact(
+            str(exc).splitlines()[0][:200] if str(exc) else ""
+        )
         print(f"paperbot: {type(exc).__name__}: {reason}", file=sys.stderr)
         return 1

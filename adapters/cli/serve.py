@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console import ConsoleAdapter
+from adapters.registry import platforms, read_platforms
 from bot.app import Core, build_core
 from bot.chat.contract import ChatAdapter
 from bot.errors import UserFacingError
@@ -18,6 +20,7 @@ from bot.summaries.labels import EXTRACTIVE_LABEL
 
 
 def banner(core: Core, adapters: Sequence[str]) -> str:
+    """The start-up line: where data lives, what writes summaries and ranks passages, the chats."""
     llm = core.summarizer.label
     if core.summarizer.extractive:
         llm = f"{EXTRACTIVE_LABEL}; set GEMINI_API_KEY for LLM summaries"
@@ -32,11 +35,11 @@ def banner(core: Core, adapters: Sequence[str]) -> str:
 async def chat(settings: Settings, stdin: TextIO | None = None) -> int:
     core = await build_core(settings)
     try:
-        console = ConsoleAdapter(settings.data_dir / "figures", stdin=stdin)
+        console = ConsoleAdapter(core, settings.data_dir / "figures", stdin=stdin)
         print(banner(core, ["console chat"]))
         print("Type /help, or /summarize 2408.13714. /quit or Ctrl-D leaves.")
         core.attach(console)
-        await console.start(core.handle)
+        await console.start()
         await core.scheduler.start()
         await console.finished.wait()
         return 0
@@ -44,46 +47,14 @@ async def chat(settings: Settings, stdin: TextIO | None = None) -> int:
         await core.aclose()
 
 
-def platform_adapters(core: Core) -> list[ChatAdapter]:
-    """Every platform adapter whose token is set."""
-    found: list[ChatAdapter] = []
-    settings = core.settings
-    if settings.telegram_token:
-        from adapters.telegram import TelegramAdapter
+def platform_adapters(
+    core: Core, env: Mapping[str, str] | None = None, dotenv: Path | None = None
+) -> list[ChatAdapter]:
+    """An adapter for every registered platform whose token is set in ``env``.
 
-        found.append(
-            TelegramAdapter(
-                settings.telegram_token.get(),
-                commands=core.router.commands(),
-                base_url=settings.telegram_base_url,
-                webhook_url=settings.telegram_webhook_url,
-                webhook_listen=settings.telegram_webhook_listen,
-                webhook_port=settings.telegram_webhook_port,
-                webhook_secret=(
-                    settings.telegram_webhook_secret.get()
-                    if settings.telegram_webhook_secret
-                    else None
-                ),
-                on_unreachable=core.on_unreachable,
-                on_migrated=core.on_migrated,
-                posts=core.post_index,
-            )
-        )
-    if settings.discord_token:
-        from adapters.discord import DiscordAdapter
-
-        found.append(
-            DiscordAdapter(
-                settings.discord_token.get(),
-                commands=core.router.commands(),
-                api_url=settings.discord_api_url,
-                gateway_url=settings.discord_gateway_url,
-                on_unreachable=core.on_unreachable,
-                on_migrated=core.on_migrated,
-                posts=core.post_index,
-            )
-        )
-    return found
+    ``env`` defaults to os.environ over ./.env; each platform reads its own variables.
+    """
+    return [p.build(s, core) for p, s in read_platforms(env, dotenv) if s.enabled]
 
 
 async def run(settings: Settings) -> int:
@@ -91,7 +62,8 @@ async def run(settings: Settings) -> int:
     adapters = platform_adapters(core)
     if not adapters:
         await core.aclose()
-        print("No TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN set: starting the console chat.")
+        tokens = " or ".join(p.token_env for p in platforms())
+        print(f"No {tokens} set: starting the console chat.")
         return await chat(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -116,9 +88,9 @@ async def run(settings: Settings) -> int:
                 raise UserFacingError(
                     f"PAPERBOT_METRICS_PORT {settings.metrics_port} cannot be used: {exc.strerror}"
                 ) from None
-        for adapter in adapters:
-            await adapter.start(core.handle)
+        for adapter in adapters:  # each connects in the background, retrying until it is up
             core.attach(adapter)
+            await adapter.start()
         await core.scheduler.start()
         await stop.wait()
     finally:

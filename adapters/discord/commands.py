@@ -11,8 +11,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.chat.contract import ChatRef, Command
-from bot.chat.router import CommandInfo
+from bot.chat.contract import ChatRef, Command, CommandInfo
 
 log = logging.getLogger(__name__)
 

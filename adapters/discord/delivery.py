@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 import discord
 
 from adapters.discord.memory import remember
 from adapters.discord.render import Piece, Rendered, render
-from bot.chat.contract import ChatRef, Link, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, Link, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 
-Unreachable = Callable[[ChatRef, str], Awaitable[None]]
 NO_MENTIONS = discord.AllowedMentions.none()
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: digest threads stay open for questions
 Channel = discord.abc.Messageable
@@ -67,43 +65,34 @@ def reason(exc: discord.HTTPException) -> str:
 
 
 class Delivery:
-    """Sends posts to channels by id; a channel the bot lost is reported, never raised.
+    """Sends posts to channels by id; a channel the bot lost raises ChatUnreachable.
 
     The ids of a post about a paper (card, analysis, and the thread started on the card) are
     noted in ``posts`` (see ``adapters.discord.memory``): a message in that thread, or a reply
     to any of them, is a question about the paper.
     """
 
-    def __init__(
-        self,
-        client: discord.Client,
-        on_unreachable: Unreachable | None = None,
-        posts: PostMemory | None = None,
-    ) -> None:
+    def __init__(self, client: discord.Client, posts: PostMemory | None = None) -> None:
         self.client = client
-        self._on_unreachable = on_unreachable
         self._posts = posts
 
     async def post(self, chat: ChatRef, post: Post) -> SentRef:
         """Send the card where ``chat`` points; the analysis goes in a thread on it when possible.
 
-        403/404 on the channel calls ``on_unreachable`` and returns a SentRef without ids.
+        403/404 on the channel raises ChatUnreachable (nothing was sent).
         A failure with the thread only moves the analysis into the channel itself.
         """
         try:
             channel = await self._channel(chat)
         except (discord.Forbidden, discord.NotFound, ValueError) as exc:
-            await self._unreachable(
-                chat, reason(exc) if isinstance(exc, discord.HTTPException) else str(exc)
-            )
-            return SentRef(chat)
+            why = reason(exc) if isinstance(exc, discord.HTTPException) else str(exc)
+            raise ChatUnreachable(chat, why) from None
         limit = getattr(getattr(channel, "guild", None), "filesize_limit", None)
         rendered = render(post, limit) if isinstance(limit, int) else render(post)
         try:
             sent = [await channel.send(**send_kwargs(piece)) for piece in rendered.card]
         except (discord.Forbidden, discord.NotFound) as exc:
-            await self._unreachable(chat, reason(exc))
-            return SentRef(chat)
+            raise ChatUnreachable(chat, reason(exc)) from None
         ids = [str(message.id) for message in sent]
         more = await self._fold(channel, sent[0] if sent else None, rendered)
         await remember(self._posts, chat, ids + more, post.paper_id)
@@ -153,8 +142,3 @@ class Delivery:
             ids.append(str(message.id))
             pending.pop(0)
         return ids
-
-    async def _unreachable(self, chat: ChatRef, why: str) -> None:
-        log.info("discord: chat %s is unreachable: %s", chat.key(), why)
-        if self._on_unreachable is not None:
-            await self._on_unreachable(chat, why)

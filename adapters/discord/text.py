@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import discord
 
 from bot.chat.contract import Block
+from bot.chat.lines import cut as cut_text
+from bot.chat.lines import pack as pack_lines
+from bot.chat.lines import utf16_len
 
 _LIST_START = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "4. Keywords" is not a list
 _INLINE = re.compile(r"([\\*_~|`\[])")  # emphasis, spoilers, code, masked links
@@ -29,7 +31,7 @@ class Line:
 
 def size(text: str) -> int:
     """Length as counted against limits: UTF-16 units (never less than Discord's count)."""
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_len(text)
 
 
 def _escape_inline(text: str) -> str:
@@ -113,52 +115,28 @@ def join(lines: Iterable[Line]) -> str:
 
 def cut(text: str, limit: int) -> tuple[str, str]:
     """Split escaped text so the head fits ``limit``, at a newline or space when there is one."""
-    end, used = 0, 0
-    while end < len(text) and used + size(text[end]) <= limit:
-        used += size(text[end])
-        end += 1
-    end = max(end, 1)
-    head = text[:end]
-    for sep in ("\n", " "):
-        at = head.rfind(sep)
-        if at > end // 2:
-            return head[:at].rstrip(), text[at:].lstrip()
-    while head.endswith("\\") and len(head) > 1:  # never split an escape from its character
-        head = head[:-1]
-    return head, text[len(head) :]
+    head, tail = cut_text(text, limit)
+    if head + tail == text:  # cut mid-word: never split an escape from its character
+        while head.endswith("\\") and len(head) > 1:
+            head = head[:-1]
+        tail = text[len(head) :]
+    return head, tail
 
 
 def pack(lines: list[Line], limit: int) -> list[list[Line]]:
-    """Group lines into chunks whose joined text fits ``limit``.
+    """Group lines into chunks whose joined text fits ``limit`` (see bot.chat.lines.pack).
 
-    Lines move whole; a line longer than a chunk is cut, filling the current chunk first when
-    at least a quarter of it is free. A heading is carried over rather than left last.
+    A line longer than a chunk is cut, filling the current chunk first when at least a quarter
+    of it is free. A heading is carried over rather than left last.
     """
-    groups: list[list[Line]] = []
-    current: list[Line] = []
-    pending = deque(lines)
-    while pending:
-        line = pending.popleft()
-        if size(join([*current, line])) <= limit:
-            current.append(line)
-            continue
-        if size(shown(line)) > limit:
-            room = limit - size(join(current)) - (2 if line.gap else 1) if current else limit
-            if room < limit // 4:
-                groups.append(current)
-                current, room = [], limit
-            head, tail = cut(line.text, room - (4 if line.heading else 0))
-            groups.append([*current, replace(line, text=head)])
-            current = []
-            if tail:
-                pending.appendleft(replace(line, text=tail, gap=False))
-            continue
-        carry = [current.pop()] if len(current) > 1 and current[-1].heading else []
-        groups.append(current)
-        current = [*carry, line]
-    if current:
-        groups.append(current)
-    return [group for group in groups if group]
+    return pack_lines(
+        lines,
+        limit,
+        size=lambda group: size(join(group)),
+        cut=cut,
+        keep=lambda line: line.heading,
+        min_fill=limit // 4,
+    )
 
 
 def sections(lines: list[Line]) -> list[tuple[Line | None, list[Line]]]:

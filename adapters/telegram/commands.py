@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import BotCommand, Message, MessageEntity
 from telegram.constants import ChatType
 
-from bot.chat.contract import ChatRef, Command
-from bot.chat.router import CommandInfo
+from bot.chat.contract import ChatRef, Command, CommandInfo
 
 PLATFORM = "telegram"
 _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*))?", re.DOTALL)
 _MENU_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DESCRIPTION_LIMIT = 256
 ASK = "ask"
-
-PaperLookup = Callable[[int, int], str | None]  # (chat id, message id) -> paper id
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +61,7 @@ def starts_with_command(message: Message) -> bool:
 
 
 def to_command(
-    message: Message, *, bot_username: str, bot_id: int, paper_of: PaperLookup
+    message: Message, *, bot_username: str, bot_id: int, paper: str | None = None
 ) -> Command | None:
     """The core Command for a message, or None when the bot should stay silent.
 
@@ -72,12 +69,12 @@ def to_command(
     a reply to one of the bot's own messages, as ``ask``: always in private chats, and in groups
     only when that message was about a paper. ``user_is_admin`` is True in private chats and
     channels (only admins post there) and for anonymous group admins; the adapter looks the
-    others up.
+    others up. ``paper`` is what the message it replies to was about (from the post memory).
     """
     text = message.text or ""
     kind = chat_kind(message.chat.type)
     replied = message.reply_to_message
-    paper = paper_of(message.chat.id, replied.message_id) if replied else None
+    paper = paper if replied else None
     sender = message.from_user
     user_id = str(sender.id) if sender else str((message.sender_chat or message.chat).id)
     anonymous_admin = message.sender_chat is not None and message.sender_chat.id == message.chat.id

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -22,33 +21,13 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
-from bot.chat.contract import ChatRef, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, Post, PostMemory, SentRef
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Unreachable = Callable[[ChatRef, str], Awaitable[None]]
 Migrated = Callable[[ChatRef, ChatRef], Awaitable[None]]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-class SentMemory:
-    """A small LRU of the bot's own messages: (chat id, message id) -> paper id."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._capacity = capacity
-        self._papers: OrderedDict[tuple[int, int], str] = OrderedDict()
-
-    def remember(self, chat_id: int, message_id: int, paper_id: str) -> None:
-        """Note that this message was about this paper."""
-        self._papers[(chat_id, message_id)] = paper_id
-        self._papers.move_to_end((chat_id, message_id))
-        while len(self._papers) > self._capacity:
-            self._papers.popitem(last=False)
-
-    def paper_of(self, chat_id: int, message_id: int) -> str | None:
-        """The paper a message of ours was about, if we still remember it."""
-        return self._papers.get((chat_id, message_id))
 
 
 def _cannot_parse(exc: BadRequest) -> bool:
@@ -56,23 +35,22 @@ def _cannot_parse(exc: BadRequest) -> bool:
 
 
 class Delivery:
-    """Sends posts and status lines; retries network errors; reports unreachable chats."""
+    """Sends posts and status lines; retries network errors; raises ChatUnreachable for lost chats.
+
+    The ids of posts about a paper are noted in ``posts`` (the core's one memory of them).
+    """
 
     def __init__(
         self,
         bot: Bot,
         *,
-        on_unreachable: Unreachable | None = None,
-        on_migrated: Migrated | None = None,
-        memory: SentMemory | None = None,
         posts: PostMemory | None = None,
+        on_migrated: Migrated | None = None,
         attempts: int = 4,
         backoff: float = 0.5,
     ) -> None:
         self.bot = bot
-        self.memory = memory or SentMemory()
         self.posts = posts
-        self._on_unreachable = on_unreachable
         self._on_migrated = on_migrated
         self._attempts = attempts
         self._backoff = backoff
@@ -95,7 +73,10 @@ class Delivery:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def post(self, chat: ChatRef, post: Post, reply_to: int | None = None) -> SentRef:
-        """Send a post; a blocked or removed chat is reported and gives an empty SentRef."""
+        """Send a post; a chat that blocked or removed the bot raises ChatUnreachable.
+
+        A group that became a supergroup is reported (``on_migrated``) and gets the post.
+        """
         rendered = render(post)
         target = chat
         for _ in range(3):
@@ -109,27 +90,17 @@ class Delivery:
                     await self._on_migrated(target, new)
                 target, reply_to = new, None
             except Forbidden as exc:
-                await self._unreachable(target, exc.message)
-                return SentRef(target)
+                raise ChatUnreachable(target, exc.message) from None
             except BadRequest as exc:
                 if "chat not found" not in exc.message.lower():
                     raise
-                await self._unreachable(target, exc.message)
-                return SentRef(target)
+                raise ChatUnreachable(target, exc.message) from None
         else:
             raise RuntimeError(f"chat {chat.chat_id} keeps migrating")
-        if post.paper_id:
-            for message in messages:
-                self.memory.remember(message.chat.id, message.message_id, post.paper_id)
-            if self.posts is not None:
-                ids = tuple(str(m.message_id) for m in messages)
-                await self.posts.remember(target, ids, post.paper_id)
-        return SentRef(target, tuple(str(m.message_id) for m in messages))
-
-    async def _unreachable(self, chat: ChatRef, reason: str) -> None:
-        log.info("chat %s is unreachable: %s", chat.chat_id, reason)
-        if self._on_unreachable is not None:
-            await self._on_unreachable(chat, reason)
+        ids = tuple(str(m.message_id) for m in messages)
+        if post.paper_id and self.posts is not None:
+            await self.posts.remember(target, ids, post.paper_id)
+        return SentRef(target, ids)
 
     async def _pieces(
         self, chat: ChatRef, rendered: Rendered, reply_to: int | None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from bot.chat.contract import Block, Link, Post
+from bot.chat.lines import cut
+from bot.chat.lines import pack as lines_pack
+from bot.chat.lines import utf16_len as utf16_len  # the adapter's measure, re-exported
 
 TEXT_LIMIT = 4096  # characters after entity parsing, counted here in UTF-16 code units
 CAPTION_LIMIT = 1024
@@ -48,11 +52,6 @@ class _Line:
     folded: bool = False  # inside the expandable blockquote
     gap: bool = False  # a blank line before it
     keep: bool = False  # keep with the next line (headings)
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def safe_url(url: str | None) -> str | None:
@@ -140,25 +139,7 @@ def _lines(post: Post) -> list[_Line]:
     return lines
 
 
-def _cut(text: str, limit: int) -> tuple[str, str]:
-    """Split ``text`` so the head fits ``limit`` UTF-16 units, at a newline or space if any."""
-    size, end = 0, 0
-    for end, char in enumerate(text):  # noqa: B007 - ``end`` is used after the loop
-        size += 2 if ord(char) > 0xFFFF else 1
-        if size > limit:
-            break
-    else:
-        return text, ""
-    end = max(end, 1)  # always make progress
-    head = text[:end]
-    for sep in ("\n", " "):
-        at = head.rfind(sep)
-        if at > len(head) // 2:
-            return head[:at].rstrip(), text[at:].lstrip()
-    return head, text[end:]
-
-
-def _measure(group: list[_Line]) -> tuple[int, int]:
+def _measure(group: Sequence[_Line]) -> tuple[int, int]:
     """Visible UTF-16 units and entities of a message made of these lines."""
     visible = entities = 0
     for index, line in enumerate(group):
@@ -168,42 +149,16 @@ def _measure(group: list[_Line]) -> tuple[int, int]:
     return visible, entities
 
 
-def _fits(group: list[_Line], limit: int) -> bool:
-    visible, entities = _measure(group)
-    return visible <= limit and entities <= ENTITY_LIMIT
-
-
 def _pack(lines: list[_Line], limit: int) -> list[list[_Line]]:
-    """Group lines into messages within ``limit`` visible units and ENTITY_LIMIT entities.
-
-    Lines move whole; only a line longer than a message is cut, filling the current message
-    first. A heading is carried over to the next message rather than left last.
-    """
-    groups: list[list[_Line]] = []
-    current: list[_Line] = []
-    for line in lines:
-        pending: _Line | None = line
-        while pending is not None:
-            if _fits([*current, pending], limit):
-                current.append(pending)
-                break
-            room = limit - _measure(current)[0] - (2 if pending.gap else 1) if current else limit
-            if utf16_len(pending.text) > limit and (room >= MIN_FILL or not current):
-                head, tail = _cut(pending.text, room)
-                if head and _fits([*current, replace(pending, text=head)], limit):
-                    current.append(replace(pending, text=head))
-                    pending = replace(pending, text=tail, gap=False) if tail else None
-            if pending is None:
-                break
-            if not current:  # a single line with more entities than allowed: send it anyway
-                current.append(pending)
-                break
-            carry = [current.pop()] if len(current) > 1 and current[-1].keep else []
-            groups.append(current)
-            current = carry
-    if current:
-        groups.append(current)
-    return groups
+    """Group lines into messages within ``limit`` visible units and ENTITY_LIMIT entities."""
+    return lines_pack(
+        lines,
+        limit,
+        size=lambda group: _measure(group)[0],
+        fits=lambda group: _measure(group)[1] <= ENTITY_LIMIT,
+        keep=lambda line: line.keep,
+        min_fill=MIN_FILL,
+    )
 
 
 def _join(group: list[_Line]) -> str:
@@ -224,7 +179,7 @@ def _join(group: list[_Line]) -> str:
 def _truncate(text: str, limit: int) -> str:
     if utf16_len(text) <= limit:
         return text
-    head, _ = _cut(text, max(limit - 1, 0))
+    head, _ = cut(text, max(limit - 1, 0))
     return head + "…"
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from bot.chat.contract import ChatRef
+from bot.infra import keys
 from bot.papers.models import LANGUAGES, Language
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class ChatStore:
 
     def key(self, chat: ChatRef) -> str:
         """The chat's hash key."""
-        return f"{self.prefix}chat:{chat.key()}"
+        return keys.chat(self.prefix, chat)
 
     async def language(self, chat: ChatRef) -> Language | None:
         """The chat's chosen summary language, if it chose one."""

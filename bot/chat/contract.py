@@ -1,8 +1,49 @@
-"""The seam between the core and the platforms: where messages go, what they say, who sends them."""
+"""The adapter contract: everything a chat platform adapter must do and may rely on.
+
+The core (``bot/``) never imports an adapter or a platform SDK; an adapter (``adapters/<name>/``)
+talks to the core only through the types in this module.
+
+What an adapter is handed
+    One :class:`AdapterHost`, at construction (``Adapter.from_settings(settings, host)``). It
+    offers the commands to list (``host.commands()``: names, descriptions, options), the place
+    to dispatch them (``await host.handle(command, conversation)``), the memory of which paper
+    each of the bot's messages was about (``host.posts``, kept in Redis: one memory, no copy in
+    the adapter), and what to call when the adapter learns, outside a send, that a chat is gone
+    for good (``host.chat_unreachable``) or changed id (``host.chat_migrated``).
+
+What an adapter must do (:class:`ChatAdapter`)
+    * ``platform``: a short class-level name (``"telegram"``); it is ``ChatRef.platform`` of
+      every chat the adapter serves and the label of its metrics and ``/healthz`` entry.
+    * ``start()``: begin connecting and return promptly. It never raises because the platform
+      is unreachable: the adapter retries in the background with exponential backoff (with
+      jitter) for as long as it runs, and comes back by itself when the platform does.
+    * ``connected``: True only while the platform connection is up (updates or the gateway
+      session flowing); ``/healthz`` and ``paperbot_adapter_connected`` report it.
+    * turn each user message into a :class:`Command` and call ``host.handle`` with a
+      :class:`Conversation` for the replies; handlers run concurrently.
+    * ``send(chat, post)``: deliver a post unprompted (scheduled digests) and return its
+      :class:`SentRef`. When the platform refused delivery to *that chat* for good (blocked,
+      kicked, deleted, no permission) it raises :class:`ChatUnreachable`; the core then marks
+      the chat unreachable and pauses its subscriptions. Any other failure (platform down, not
+      connected yet, timeouts) raises an ordinary exception: the core retries the delivery
+      later, and nothing is recorded as delivered that was not.
+    * ``stop()``: stop connecting or retrying, let running handlers finish briefly, close.
+    * never log a token or a user's text; render :class:`Post` (plain text) in the platform's
+      own markup, splitting to its limits.
+
+What the core guarantees
+    * every command reaches ``host.handle`` only through the adapter; a chat that writes to the
+      bot is reachable again.
+    * a :class:`ChatUnreachable` raised from ``send`` or from ``Conversation.reply`` is handled
+      (chat marked, subscriptions paused); a send that failed otherwise is retried, never lost
+      and never sent twice.
+    * ``host.posts.paper_of`` answers for messages the adapter noted with ``remember``, for a
+      month, across restarts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -106,32 +147,51 @@ class Conversation(Protocol):
 CommandHandler = Callable[[Command, Conversation], Awaitable[None]]
 
 
-class ChatAdapter(Protocol):
-    """A platform: adapters/ implements it; bot/ never imports adapters/ or a platform SDK."""
+@dataclass(frozen=True, slots=True)
+class OptionInfo:
+    """One argument of a command, for platforms with structured commands (Discord slash options).
 
-    platform: ClassVar[str]
+    Adapters turn options back into the command's text arguments: positional options (``flag``
+    None) in order, separated by spaces, then ``--flag value`` for the others, so every
+    platform's input reaches the same parser.
+    """
 
-    async def start(self, on_command: Callable[[Command, Conversation], Awaitable[None]]) -> None:
-        """Connect and begin delivering commands to ``on_command``; returns once running."""
-        ...
-
-    async def send(self, chat: ChatRef, post: Post) -> SentRef:
-        """Deliver a post unprompted (scheduled digests)."""
-        ...
-
-    async def stop(self) -> None:
-        """Disconnect cleanly."""
-        ...
+    name: str
+    description: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    flag: str | None = None  # e.g. "--lang": passed as "--lang zh"
 
 
-@runtime_checkable
-class ChannelDirectory(Protocol):
-    """A platform whose channels are managed from a private chat (Telegram channels)."""
+@dataclass(frozen=True, slots=True)
+class CommandInfo:
+    """A command as platforms list it: name, one-line descriptions, usage example, options."""
 
-    async def admin_channel(self, handle: str, user_id: str) -> ChatRef:
-        """The channel ``handle`` (``@name`` or id), if ``user_id`` administers it and the bot
-        can post there; raise UserFacingError saying why not otherwise."""
-        ...
+    name: str
+    description_en: str
+    description_zh: str
+    usage: str = ""
+    options: tuple[OptionInfo, ...] = ()
+    costly: bool = False  # runs an LLM call (counts against the per-user limit)
+
+
+def args_from_options(info: CommandInfo, values: dict[str, str]) -> str:
+    """Rebuild a command's text arguments from structured option values."""
+    positional = [values[o.name] for o in info.options if o.flag is None and values.get(o.name)]
+    flagged = [f"{o.flag} {values[o.name]}" for o in info.options if o.flag and values.get(o.name)]
+    return " ".join(positional + flagged)
+
+
+class ChatUnreachable(Exception):
+    """The platform refused delivery to this chat for good (blocked, kicked, deleted, no rights).
+
+    Raised by ``ChatAdapter.send`` and ``Conversation.reply``; never for a platform-wide outage.
+    """
+
+    def __init__(self, chat: ChatRef, reason: str) -> None:
+        super().__init__(f"{chat.key()} is unreachable: {reason}")
+        self.chat = chat
+        self.reason = reason
 
 
 class PostMemory(Protocol):
@@ -143,4 +203,62 @@ class PostMemory(Protocol):
 
     async def paper_of(self, chat: ChatRef, message_id: str) -> str | None:
         """The paper one of our messages was about."""
+        ...
+
+
+class AdapterHost(Protocol):
+    """The one object an adapter is given: the core, as far as a platform needs to know it."""
+
+    @property
+    def posts(self) -> PostMemory:
+        """Which paper each of the bot's messages was about (kept in Redis)."""
+        ...
+
+    def commands(self) -> Sequence[CommandInfo]:
+        """The commands to list in the platform's menu (registration order)."""
+        ...
+
+    async def handle(self, command: Command, conversation: Conversation) -> None:
+        """Serve one command; replies go through ``conversation``."""
+        ...
+
+    async def chat_unreachable(self, chat: ChatRef, reason: str) -> None:
+        """The platform said, outside a send, that the bot lost this chat for good."""
+        ...
+
+    async def chat_migrated(self, old: ChatRef, new: ChatRef) -> None:
+        """A chat changed id (a Telegram group became a supergroup): its data follows."""
+        ...
+
+
+class ChatAdapter(Protocol):
+    """A platform: adapters/ implements it; bot/ never imports adapters/ or a platform SDK."""
+
+    platform: ClassVar[str]
+
+    @property
+    def connected(self) -> bool:
+        """True only while the platform connection is up."""
+        ...
+
+    async def start(self) -> None:
+        """Begin connecting (retrying in the background); returns promptly, never raises."""
+        ...
+
+    async def send(self, chat: ChatRef, post: Post) -> SentRef:
+        """Deliver a post unprompted; raise ChatUnreachable when the chat refuses it for good."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop connecting and disconnect cleanly."""
+        ...
+
+
+@runtime_checkable
+class ChannelDirectory(Protocol):
+    """A platform whose channels are managed from a private chat (Telegram channels)."""
+
+    async def admin_channel(self, handle: str, user_id: str) -> ChatRef:
+        """The channel ``handle`` (``@name`` or id), if ``user_id`` administers it and the bot
+        can post there; raise UserFacingError saying why not otherwise."""
         ...

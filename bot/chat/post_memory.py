@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from bot.chat.contract import ChatRef
+from bot.infra import keys
 
 KEEP_S = 30 * 86_400  # a reply to a month-old card still works
 
@@ -17,7 +18,7 @@ class PostIndex:
         self.prefix = prefix
 
     def _key(self, chat: ChatRef) -> str:
-        return f"{self.prefix}posts:{chat.platform}:{chat.chat_id}"
+        return keys.posts(self.prefix, chat)
 
     async def remember(self, chat: ChatRef, message_ids: tuple[str, ...], paper: str) -> None:
         """Note that these messages were about ``paper``."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from bot.errors import UserFacingError
+from bot.infra import keys
 
 
 class RateLimited(UserFacingError):
@@ -26,7 +27,7 @@ class UserLimiter:
     window_s: int = 3600
 
     def _key(self, platform: str, user_id: str) -> str:
-        return f"{self.prefix}ratelimit:{platform}:{user_id}"
+        return keys.rate_limit(self.prefix, platform, user_id)
 
     async def spend(self, platform: str, user_id: str, now: float | None = None) -> None:
         """Count one costly request, or raise RateLimited saying when to retry."""

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import Block, Command, Conversation, Post
-from bot.chat.router import CommandInfo, OptionInfo, Router
+from bot.chat.contract import Block, Command, CommandInfo, Conversation, OptionInfo, Post
+from bot.chat.options import split_language
+from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
-from bot.commands.basics import split_language
 from bot.errors import BadInput
 from bot.papers.models import LANGUAGES, Language, PaperId
 from bot.papers.service import PaperService
-from bot.questions.answers import Answer, QAService, Turn
+from bot.questions.answer import Answer, Turn
+from bot.questions.answers import QAService
 from bot.questions.history import Conversations
 from bot.summaries.card import paper_post
 from bot.summaries.labels import label, model_line

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import Command, Conversation, Post
-from bot.chat.router import CommandInfo, OptionInfo, Router
+from bot.chat.contract import Command, CommandInfo, Conversation, OptionInfo, Post
+from bot.chat.options import split_language
+from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
-from bot.errors import BadInput, UserFacingError
+from bot.errors import UserFacingError
 from bot.papers.models import LANGUAGES, Language
 from bot.papers.service import PaperService
 from bot.summaries.card import paper_post
-
-_LANG_OPTION = re.compile(r"(?:^|\s)(?:--lang(?:uage)?[=\s]+|lang:)(\S+)", re.IGNORECASE)
 
 SUMMARIZE = CommandInfo(
     name="summarize",
@@ -32,18 +30,6 @@ HELP = CommandInfo(name="help", description_en="How to use paperbot", descriptio
 START = CommandInfo(
     name="start", description_en="Start and see what paperbot does", description_zh="开始使用"
 )
-
-
-def split_language(args: str, default: Language) -> tuple[str, Language]:
-    """Take a ``--lang zh`` / ``lang:zh`` option out of the arguments."""
-    match = _LANG_OPTION.search(args)
-    if match is None:
-        return args, default
-    value = match[1].lower()
-    if value not in LANGUAGES:
-        raise BadInput(f"Unknown language {value[:10]!r}: use one of {', '.join(LANGUAGES)}.")
-    rest = (args[: match.start()] + " " + args[match.end() :]).strip()
-    return rest, value  # type: ignore[return-value]
 
 
 def help_text(router: Router, language: Language = "en") -> str:

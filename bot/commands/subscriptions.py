@@ -6,8 +6,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import ChatRef, Command, Conversation, Post, SentRef
-from bot.chat.router import CommandInfo, OptionInfo, Router
+from bot.chat.contract import (
+    ChatRef,
+    Command,
+    CommandInfo,
+    Conversation,
+    OptionInfo,
+    Post,
+    SentRef,
+)
+from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.digests.discovery import Discovery
 from bot.digests.schedule import latest_slot, next_slot, parse_time_of_day, parse_zone, slot_key
@@ -238,9 +246,8 @@ class SubscriptionCommands:
             raise BadInput(f"This chat has no subscriptions. {SUBSCRIBE_EXAMPLE}")
         await self.limiter.spend(command.chat.platform, command.user_id)
 
-        async def here(chat: ChatRef, post: Post) -> SentRef:
-            sent = await conversation.reply(post)
-            return SentRef(chat, sent.message_ids or ("sent",))
+        async def here(_chat: ChatRef, post: Post) -> SentRef:
+            return await conversation.reply(post)  # a chat that is gone raises ChatUnreachable
 
         for sub in subs:
             await conversation.status(f"Preparing {sub.topic()}…")

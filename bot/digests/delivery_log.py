@@ -7,6 +7,7 @@ import time
 import redis.asyncio as aioredis
 
 from bot.chat.contract import ChatRef
+from bot.infra import keys
 
 KEEP_RECORDS_S = 120 * 86_400
 
@@ -19,7 +20,7 @@ class DeliveryLog:
         self.prefix = prefix
 
     def _key(self, chat: ChatRef) -> str:
-        return f"{self.prefix}delivered:{chat.key()}"
+        return keys.delivered(self.prefix, chat)
 
     async def claim(self, chat: ChatRef, item: str) -> bool:
         """Record ``item`` as delivered; False when it already was (so it is not sent again)."""

@@ -17,6 +17,7 @@ from bot.digests.schedule import EASTERN, last_announcement, submission_window
 from bot.digests.subscriptions import Subscription
 from bot.digests.topic_query import Query, parse_query
 from bot.errors import SourceUnavailable
+from bot.infra import keys
 from bot.infra.cache import Cache
 from bot.papers.models import PaperId, PaperMeta
 
@@ -69,7 +70,7 @@ class Discovery:
             )
 
         hour = now.astimezone(UTC).strftime("%Y%m%d%H")
-        key = self.cache.key("feed", category, hour)
+        key = keys.feed(self.cache.prefix, category, hour)
         feed, _ = await self.cache.get_or_compute(key, _Feed, fetch, ttl=FEED_TTL)
         return feed
 
@@ -111,16 +112,18 @@ class Discovery:
     async def _metas(self, papers: list[PaperId]) -> list[PaperMeta]:
         """Metadata of feed papers: from the cache where any subscription already fetched it."""
         async with self._lookups:
-            keys = [self.cache.key("meta", str(p)) for p in papers]
+            names = [keys.meta(self.cache.prefix, str(p)) for p in papers]
             found: dict[str, PaperMeta] = {}
-            for paper, key in zip(papers, keys, strict=True):
+            for paper, key in zip(papers, names, strict=True):
                 cached = await self.cache.get_model(key, PaperMeta)
                 if cached is not None:
                     found[str(paper)] = cached
             missing = [p for p in papers if str(p) not in found]
             for meta in await self.api.lookup_many(missing) if missing else []:
                 found[str(meta.id)] = meta
-                await self.cache.set_model(self.cache.key("meta", str(meta.id)), meta, META_TTL)
+                await self.cache.set_model(
+                    keys.meta(self.cache.prefix, str(meta.id)), meta, META_TTL
+                )
         return [found[str(p)] for p in papers if str(p) in found]
 
     async def _search(

@@ -10,21 +10,27 @@ from datetime import date, datetime
 
 from bot.arxiv.ids import parse_id
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import ChatRef, Post, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, Post, SentRef
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery, Found
 from bot.digests.messages import header, more_titles, quiet_day
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import UserFacingError
+from bot.infra import keys
 from bot.infra.metrics import Metrics
-from bot.papers.models import PaperId, PaperMeta, PaperSummary
+from bot.papers.models import Figure, PaperId, PaperMeta, PaperSummary
 from bot.papers.service import PaperService
 from bot.summaries.card import paper_post
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[ChatRef, Post], Awaitable[SentRef]]
+Progress = Callable[[int, int, PaperMeta, UserFacingError | None], None]  # done, of, paper, error
 SEND_ATTEMPTS = 3
+
+
+class DeliveryFailed(RuntimeError):
+    """A platform failed every attempt to send (down, timing out): the slot is retried later."""
 
 
 @dataclass
@@ -55,7 +61,23 @@ class DigestResult:
         return text
 
 
-@dataclass
+@dataclass(kw_only=True)
+class Collected:
+    """A subscription's papers for one day, chosen and summarized; nothing sent yet."""
+
+    found: Found
+    already: int  # candidates the chat had received before
+    papers: list[tuple[PaperSummary, Figure | None]] = field(default_factory=list)  # in order
+    failed: list[str] = field(default_factory=list)  # versioned ids whose summary failed
+    beyond_cap: list[PaperMeta] = field(default_factory=list)  # new, over the cap: titles only
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when the chat has already received every candidate (or there were none)."""
+        return not (self.papers or self.failed or self.beyond_cap)
+
+
+@dataclass(kw_only=True)
 class DigestRunner:
     """Runs a subscription's digest; safe to re-run after a crash (nothing is sent twice)."""
 
@@ -67,7 +89,7 @@ class DigestRunner:
     metrics: Metrics = field(default_factory=Metrics)
 
     def _retry_key(self, sub: Subscription) -> str:
-        return f"{self.subscriptions.prefix}sub:{sub.id}:retry"
+        return keys.retries(self.subscriptions.prefix, sub.id)
 
     async def run(
         self,
@@ -84,32 +106,30 @@ class DigestRunner:
         """
         chat, result = sub.chat, DigestResult()
         stopping = stopping or asyncio.Event()
-        found, candidates, fresh = await self._fresh(sub, now)
-        result.announced = found.announced
-        result.already = len(candidates) - len(fresh)
-        result.no_announcements = found.no_announcements and not fresh
-        top, rest = fresh[: sub.max_papers], fresh[sub.max_papers :]
-        result.beyond_cap = len(rest)
-        if not fresh:
+        picked = await self.collect(sub, now=now)
+        found = picked.found
+        result.announced, result.already = found.announced, picked.already
+        result.no_announcements = found.no_announcements and picked.nothing_new
+        result.failed, result.beyond_cap = list(picked.failed), len(picked.beyond_cap)
+        if picked.nothing_new:
             if found.no_announcements and sub.notify_empty:
                 await self._send_once(chat, f"empty:{sub.id}:{slot}", quiet_day(sub), send)
             return result
-        summaries = await self._summarize(top, sub, result)
         if stopping.is_set():
             result.interrupted = True
             return result
-        count = len(summaries) + len(rest)
+        rest = picked.beyond_cap
+        count = len(picked.papers) + len(rest)
         await self._send_once(
             chat, f"header:{sub.id}:{slot}", header(sub, found.announced, count), send, result
         )
-        for summary in summaries:
+        for summary, figure in picked.papers:
             if result.unreachable:
                 break
             if stopping.is_set():
                 result.interrupted = True
                 return result
-            post = paper_post(summary, await self.papers.figure(summary.meta),
-                              brief=sub.detail == "brief")  # fmt: skip
+            post = paper_post(summary, figure, brief=sub.detail == "brief")
             if await self._send_once(chat, summary.meta.id.base, post, send, result):
                 result.sent.append(str(summary.meta.id))
         if stopping.is_set():
@@ -117,83 +137,108 @@ class DigestRunner:
             return result
         if rest and not result.unreachable:
             listed = [p for p in rest if await self.deliveries.claim(chat, p.id.base)]
-            if listed and not await self._send_once(
-                chat, f"more:{sub.id}:{slot}", more_titles(listed, sub), send
-            ):
-                for paper in listed:  # the list did not go out: they stay new
+            delivered = False
+            try:
+                delivered = bool(listed) and await self._send_once(
+                    chat, f"more:{sub.id}:{slot}", more_titles(listed, sub), send
+                )
+            finally:
+                for paper in listed if not delivered else []:  # not sent: they stay new
                     await self.deliveries.release(chat, paper.id.base)
         await self._remember_failed(sub, result.failed)
         return result
 
-    async def prepare(self, sub: Subscription, now: datetime | None = None) -> int:
-        """Summarize ahead what ``sub``'s next digest will post, sending nothing; how many are ready.
+    async def prefetch(self, sub: Subscription, now: datetime | None = None) -> int:
+        """Prefetch what ``sub``'s next digest will post (summaries, sending nothing); how many.
 
         The summaries land in the cache, so the digest itself only renders and sends.
         """
-        _, _, fresh = await self._fresh(sub, now)
-        return len(await self._summarize(fresh[: sub.max_papers], sub, DigestResult()))
+        return len((await self.collect(sub, now=now)).papers)
 
-    async def _fresh(
-        self, sub: Subscription, now: datetime | None
-    ) -> tuple[Found, list[PaperMeta], list[PaperMeta]]:
-        """Today's announcement, every candidate (retries first), and those the chat lacks."""
-        found = await self.discovery.find(sub, now)
+    async def collect(
+        self,
+        sub: Subscription,
+        *,
+        now: datetime | None = None,
+        day: date | None = None,
+        progress: Progress | None = None,
+    ) -> Collected:
+        """Choose ``sub``'s papers for today (or ``day``) and summarize those within its cap.
+
+        Candidates are last run's failures first, then the announcement in relevance order, each
+        paper once, less those the chat has received; nothing is sent or recorded.
+        """
+        found = await self.discovery.find(sub, now, day)
         candidates = _unique(await self._retries(sub) + found.papers)
         fresh = [p for p in candidates if not await self.deliveries.has(sub.chat, p.id.base)]
-        return found, candidates, fresh
+        top = fresh[: sub.max_papers]
+        picked = Collected(
+            found=found, already=len(candidates) - len(fresh), beyond_cap=fresh[sub.max_papers :]
+        )
 
-    async def _summarize(
-        self, papers: list[PaperMeta], sub: Subscription, result: DigestResult
-    ) -> list[PaperSummary]:
-        async def one(meta: PaperMeta) -> PaperSummary | None:
+        finished = 0
+
+        async def one(meta: PaperMeta) -> tuple[PaperSummary, Figure | None] | None:
+            nonlocal finished
+            error: UserFacingError | None = None
             try:
                 summary, _ = await self.papers.summary(meta, sub.language)
-                return summary
+                return summary, await self.papers.figure(meta)
             except UserFacingError as exc:
                 log.warning("digest %s: %s not summarized: %s", sub.id, meta.id, exc.message)
-                result.failed.append(str(meta.id))
+                picked.failed.append(str(meta.id))
+                error = exc
                 return None
+            finally:
+                finished += 1
+                if progress is not None:
+                    progress(finished, len(top), meta, error)
 
-        done = await asyncio.gather(*(one(m) for m in papers))
-        return [s for s in done if s is not None]
+        done = await asyncio.gather(*(one(m) for m in top))
+        picked.papers = [d for d in done if d is not None]
+        return picked
 
     async def _send_once(
         self, chat: ChatRef, item: str, post: Post, send: Send, result: DigestResult | None = None
     ) -> bool:
-        """Record ``item`` as delivered, then send it; a failed send is released for a retry.
+        """Record ``item`` as delivered, then send it; False when it was not sent now.
 
         Recording first makes delivery at most once: two runs never both send an item, and a
-        crash between the record and the platform's answer never leads to a duplicate.
+        crash between the record and the platform's answer never leads to a duplicate. A chat
+        that is gone (ChatUnreachable) is marked and paused; a platform that keeps failing
+        raises DeliveryFailed, so the slot stays open and a later tick sends the rest.
         """
         platform = chat.platform
         if not await self.deliveries.claim(chat, item):
-            self.metrics.deliveries.inc(platform=platform, outcome="skipped_duplicate")
+            self.metrics.deliveries.labels(platform=platform, outcome="skipped_duplicate").inc()
             return False
+        failure: Exception | None = None
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                sent = await send(chat, post)
+                await send(chat, post)
             except asyncio.CancelledError:
                 # Shutting down mid-send: the next run sends it. (A hard kill here cannot be
                 # told from a delivered message: then it counts as delivered, at most once.)
                 await self.deliveries.release(chat, item)
                 raise
+            except ChatUnreachable as exc:
+                await self.deliveries.release(chat, item)
+                await self.chats.mark_unreachable(exc.chat, exc.reason)
+                await self.subscriptions.pause_chat(exc.chat, exc.reason)
+                if result is not None:
+                    result.unreachable = exc.reason
+                self.metrics.deliveries.labels(platform=platform, outcome="unreachable").inc()
+                return False
             except Exception as exc:
+                failure = exc
                 log.warning("digest send to %s failed (%d): %s", chat.key(), attempt, exc)
                 await asyncio.sleep(0.5 * attempt)
                 continue
-            reason = None if sent.message_ids else await self.chats.unreachable_reason(chat)
-            if reason is not None:
-                await self.deliveries.release(chat, item)
-                await self.subscriptions.pause_chat(chat, reason)
-                if result is not None:
-                    result.unreachable = reason
-                self.metrics.deliveries.inc(platform=platform, outcome="unreachable")
-                return False
-            self.metrics.deliveries.inc(platform=platform, outcome="sent")
+            self.metrics.deliveries.labels(platform=platform, outcome="sent").inc()
             return True
         await self.deliveries.release(chat, item)
-        self.metrics.deliveries.inc(platform=platform, outcome="failed")
-        return False
+        self.metrics.deliveries.labels(platform=platform, outcome="failed").inc()
+        raise DeliveryFailed(f"{platform} refused or lost {SEND_ATTEMPTS} sends") from failure
 
     async def _retries(self, sub: Subscription) -> list[PaperMeta]:
         raw = await self.chats.redis.smembers(self._retry_key(sub))

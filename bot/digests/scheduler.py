@@ -30,6 +30,7 @@ from bot.digests.schedule import (
     slot_key,
 )
 from bot.digests.subscriptions import Subscription, SubscriptionStore
+from bot.infra import keys
 from bot.infra.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -51,12 +52,12 @@ class DigestScheduler:
 
     def __init__(
         self,
+        *,
         runner: DigestRunner,
         subscriptions: SubscriptionStore,
         redis: aioredis.Redis,
         prefix: str,
         send: Send,
-        *,
         grace: timedelta = timedelta(hours=6),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         claim_ttl_ms: int = CLAIM_TTL_MS,
@@ -74,15 +75,12 @@ class DigestScheduler:
         self.claim_ttl_ms = claim_ttl_ms
         self.parallel = parallel
         self.prefetch = prefetch
-        self.prefetching: set[asyncio.Task[int]] = set()  # summaries being written ahead
+        self.prefetching: set[asyncio.Task[int]] = set()  # prefetches under way
         self.metrics = metrics or Metrics()
         self.instance = uuid.uuid4().hex[:12]
         self._scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self._stopping = asyncio.Event()
-
-    def _key(self, sub: Subscription, slot: str, what: str) -> str:
-        return f"{self.prefix}digest:{sub.id}:{slot}:{what}"
 
     async def start(self) -> None:
         """Start APScheduler in the running loop, add every trigger, and catch up once."""
@@ -96,14 +94,14 @@ class DigestScheduler:
         """Stop firing: runs going on finish the message in flight, then stop (within ``wait_s``).
 
         An interrupted slot is not marked done, so the next tick of any process, this one after
-        a restart included, sends the rest. Summaries being written ahead are dropped.
+        a restart included, sends the rest. Prefetches under way are dropped.
         """
         self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        for ahead in list(self.prefetching):
-            ahead.cancel()
+        for prefetch in list(self.prefetching):
+            prefetch.cancel()
         await asyncio.gather(*self.prefetching, return_exceptions=True)
         if self._running:
             _, late = await asyncio.wait(self._running, timeout=wait_s)
@@ -169,12 +167,12 @@ class DigestScheduler:
                     log.exception("digest %s failed; it is retried at the next tick", sub.id)
                     return None
 
-        await self._prepare_upcoming(now)
+        await self._prefetch_upcoming(now)
         done = await asyncio.gather(*(one(sub, slot) for sub, slot in due))
         return [r for r in done if r is not None]
 
-    async def _prepare_upcoming(self, now: datetime) -> None:
-        """Start summarizing, in the background, the digests due within ``prefetch`` (once each).
+    async def _prefetch_upcoming(self, now: datetime) -> None:
+        """Prefetch, in the background, the digests due within ``prefetch`` (once each).
 
         Fetching full texts at arXiv's pace and the model calls then happen before the digest's
         time, and the digest itself only renders and sends.
@@ -187,28 +185,29 @@ class DigestScheduler:
             slot = next_slot(now, parse_time_of_day(sub.at), parse_zone(sub.zone))
             if slot - now > self.prefetch:
                 continue
-            key = self._key(sub, slot_key(slot), "prepared")
+            key = keys.digest_slot(self.prefix, sub.id, slot_key(slot), "prefetch")
             if not await self.redis.set(key, self.instance, nx=True, ex=DONE_TTL_S):
                 continue  # this process or another has it in hand
-            task = asyncio.create_task(self._prepare(sub, slot))
+            task = asyncio.create_task(self._prefetch(sub, slot))
             self.prefetching.add(task)
             task.add_done_callback(self.prefetching.discard)
 
-    async def _prepare(self, sub: Subscription, slot: datetime) -> int:
+    async def _prefetch(self, sub: Subscription, slot: datetime) -> int:
         try:
-            ready = await self.runner.prepare(sub, now=self.clock())
+            ready = await self.runner.prefetch(sub, now=self.clock())
         except Exception:
-            log.exception("summarizing ahead for digest %s failed; the digest will try", sub.id)
+            log.exception("prefetch for digest %s failed; the digest will try", sub.id)
             return 0
-        log.info("digest %s slot %s: %d summaries ready ahead", sub.id, slot_key(slot), ready)
+        log.info("digest %s slot %s: %d summaries prefetched", sub.id, slot_key(slot), ready)
         return ready
 
     async def run_slot(self, sub: Subscription, slot: datetime) -> DigestResult | None:
         """Deliver one slot of one subscription, unless done or being done elsewhere."""
         key = slot_key(slot)
-        if await self.redis.exists(self._key(sub, key, "done")):
+        done = keys.digest_slot(self.prefix, sub.id, key, "done")
+        if await self.redis.exists(done):
             return None
-        claim = self._key(sub, key, "claim")
+        claim = keys.digest_slot(self.prefix, sub.id, key, "claim")
         if not await self.redis.set(claim, self.instance, nx=True, px=self.claim_ttl_ms):
             return None
         renew = asyncio.create_task(self._renew(claim))
@@ -223,7 +222,7 @@ class DigestScheduler:
             if result.interrupted:  # shutting down: the slot stays open for the next tick
                 log.info("digest %s slot %s interrupted: %s", sub.id, key, result.describe())
                 return result
-            await self.redis.set(self._key(sub, key, "done"), "1", ex=DONE_TTL_S)
+            await self.redis.set(done, "1", ex=DONE_TTL_S)
             fresh = await self.subscriptions.get(sub.id)
             if fresh is not None:
                 fresh.last_slot, fresh.last_result = key, result.describe()

@@ -7,18 +7,19 @@ import shlex
 from dataclasses import dataclass
 
 from bot.arxiv.categories import is_category, parse_categories
+from bot.chat.options import take_language
 from bot.digests.schedule import parse_time_of_day, parse_zone
 from bot.digests.subscriptions import Detail
 from bot.digests.topic_query import parse_query
 from bot.errors import BadInput
-from bot.papers.models import LANGUAGES, Language
+from bot.papers.models import Language
 
 SUBSCRIBE_EXAMPLE = (
     'Example: /subscribe cs.CV cs.GR "talking head" OR lip-sync NOT survey '
     "--at 07:30 --tz Asia/Shanghai --lang zh --max 10"
 )
 SETTINGS_EXAMPLE = "Example: /settings --lang zh --at 08:00 --tz Asia/Shanghai"
-_VALUE_FLAGS = ("--at", "--tz", "--lang", "--max", "--detail")
+_VALUE_FLAGS = ("--at", "--tz", "--max", "--detail")
 _SWITCHES = ("--brief", "--full", "--cross", "--notify-empty")
 _CATEGORY_LIKE = re.compile(r"^[a-z\-]+\.[a-z\-]+$|^[a-z]+-[a-z]+$", re.IGNORECASE)
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -81,10 +82,6 @@ def _set(args: SubscribeArgs, flag: str, value: str, example: str) -> None:
         args.at = parse_time_of_day(value).strftime("%H:%M")
     elif flag == "--tz":
         args.zone = parse_zone(value).key
-    elif flag == "--lang":
-        if value.lower() not in LANGUAGES:
-            raise BadInput(f"--lang must be one of {', '.join(LANGUAGES)}. {example}")
-        args.language = "zh" if value.lower() == "zh" else "en"
     elif flag == "--max":
         if not value.isdigit() or not 1 <= int(value) <= 50:
             raise BadInput(f"--max must be a number from 1 to 50. {example}")
@@ -101,7 +98,8 @@ def parse_subscribe(text: str) -> SubscribeArgs:
     Known categories count wherever they stand (``"talking head" cs.CV`` works); an unknown
     category-like word before any keyword is refused with suggestions (``cs.CVV``).
     """
-    args = SubscribeArgs()
+    text, language = take_language(text, SUBSCRIBE_EXAMPLE)
+    args = SubscribeArgs(language=language)
     tokens = _take_options(_split(text), args, SUBSCRIBE_EXAMPLE)
     if tokens and _CHANNEL.match(tokens[0]):
         args.channel = tokens.pop(0)
@@ -127,7 +125,8 @@ def parse_subscribe(text: str) -> SubscribeArgs:
 
 def parse_settings(text: str) -> SubscribeArgs:
     """``/settings [--lang zh] [--at 08:00] [--tz Asia/Shanghai]``: the chat's defaults."""
-    args = SubscribeArgs()
+    text, language = take_language(text, SETTINGS_EXAMPLE)
+    args = SubscribeArgs(language=language)
     rest = _take_options(_split(text), args, SETTINGS_EXAMPLE)
     if rest:
         raise BadInput(f"I did not understand {' '.join(rest)[:40]!r}. {SETTINGS_EXAMPLE}")

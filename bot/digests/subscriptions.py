@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from bot.chat.contract import ChatRef
 from bot.errors import UserFacingError
+from bot.infra import keys
 from bot.papers.models import Language
 
 Detail = Literal["full", "brief"]
@@ -66,14 +67,14 @@ class SubscriptionStore:
         self.prefix = prefix
 
     def _key(self, sub_id: str) -> str:
-        return f"{self.prefix}sub:{sub_id}"
+        return keys.subscription(self.prefix, sub_id)
 
     def _chat_key(self, chat: ChatRef) -> str:
-        return f"{self.prefix}subs:chat:{chat.key()}"
+        return keys.chat_subscriptions(self.prefix, chat)
 
     @property
     def _all_key(self) -> str:
-        return f"{self.prefix}subs:all"
+        return keys.all_subscriptions(self.prefix)
 
     @staticmethod
     def new_id() -> str:

@@ -11,7 +11,8 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from pydantic import BaseModel, ValidationError
 
-from bot.infra.metrics import Metrics, cache_kind
+from bot.infra import keys
+from bot.infra.metrics import Metrics
 from bot.infra.single_flight import SingleFlight
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,7 @@ class Cache:
             self.hits += 1
         else:
             self.misses += 1
-        self.metrics.cache_request(cache_kind(key, self.prefix), hit)
-
-    def key(self, *parts: str) -> str:
-        """A namespaced key: prefix + parts joined by ':'."""
-        return self.prefix + ":".join(parts)
+        self.metrics.cache_request(keys.family(key, self.prefix), hit)
 
     async def get_model(self, key: str, cls: type[M]) -> M | None:
         """The cached record at ``key``, or None (also when the stored JSON no longer parses)."""
@@ -109,7 +106,7 @@ class Cache:
         ttl: int | None,
         lock_ttl_s: float,
     ) -> tuple[M, bool]:
-        lock_key = key + ":lock"
+        lock_key = keys.lock(key)
         token = uuid.uuid4().hex
         while not await self.redis.set(lock_key, token, nx=True, px=int(lock_ttl_s * 1000)):
             # Another process computes it: wait for its result or for its lock to lapse.

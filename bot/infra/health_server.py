@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.infra.exposition import CONTENT_TYPE
 from bot.infra.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,6 @@ class HealthServer:
         if states is not None:
             self.metrics.set_adapters(states)
         return web.Response(
-            body=self.metrics.render().encode("utf-8"),
-            headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"},
+            body=self.metrics.render(),
+            headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 
-from bot.infra.settings import Secret, Settings
+from bot.infra.env_settings import EnvSettings
+from bot.infra.settings import Settings
 
 # Telegram bot tokens (also inside ".../bot<token>/getMe") and Google API keys
 _TOKENISH = re.compile(
@@ -45,10 +47,9 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def secrets_of(settings: Settings) -> list[str]:
-    """Every secret value the settings hold."""
-    values = [getattr(settings, name) for name in settings.__slots__]
-    return [v.get() for v in values if isinstance(v, Secret)]
+def secrets_of(settings: EnvSettings) -> list[str]:
+    """Every secret value the settings hold (the core's, or one platform's)."""
+    return settings.secret_values()
 
 
 class JsonFormatter(logging.Formatter):
@@ -67,9 +68,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(settings: Settings, *, verbose: bool) -> None:
+def setup_logging(
+    settings: Settings, *, verbose: bool, secrets: Sequence[str] | None = None
+) -> None:
     """Log to stderr (INFO when running, WARNING for one-shot commands), secrets redacted.
 
+    ``secrets`` (default: the core's) are masked; the CLI adds every platform's.
     ``PAPERBOT_LOG_FORMAT=json`` writes one JSON object a line instead of plain text.
     """
     handler = logging.StreamHandler()
@@ -77,7 +81,7 @@ def setup_logging(settings: Settings, *, verbose: bool) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets_of(settings)))
+    handler.addFilter(RedactSecrets(list(secrets_of(settings) if secrets is None else secrets)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)

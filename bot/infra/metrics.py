@@ -1,8 +1,11 @@
 """paperbot's metrics: what is counted, with which labels, and the estimated cost of model calls.
 
-Build one ``Metrics`` in the composition root and pass it to whoever records; ``render()`` is
-what ``GET /metrics`` serves. The cache hit ratio is left to Prometheus, which computes it over
-any window from the two counters:
+Build one ``Metrics`` in the composition root and pass it to whoever records; each has its own
+prometheus_client registry (never the global one), and ``render()`` is what ``GET /metrics``
+serves. Record with the library's API: ``metrics.summaries.labels(outcome="ok").inc()``.
+
+The cache hit ratio is left to Prometheus, which computes it over any window from the two
+counters:
 
     sum(rate(paperbot_cache_requests_total{result="hit"}[1h]))
       / sum(rate(paperbot_cache_requests_total[1h]))
@@ -21,14 +24,25 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from bot.errors import BadInput, DocumentError, LLMError, PaperNotFound, SourceUnavailable
-from bot.infra.exposition import Counter, Gauge, Histogram, Metric, Registry
+from bot.infra import keys
 from bot.llm.base import LLMInvalidOutput, LLMRateLimited, LLMTimeout, LLMUnavailable
 
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=Metric)
+
+# No ``*_created`` series (process-wide in prometheus_client): /metrics shows the same series
+# as before the library was adopted, and each labelled child is not doubled by a timestamp.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 DIGEST_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0)
 
@@ -114,15 +128,15 @@ def summary_outcome(exc: BaseException) -> str:
 
 def cache_kind(key: str, prefix: str) -> str:
     """The kind of a cache key (``paperbot:sum:2408.13714v1:…`` → ``sum``)."""
-    return key.removeprefix(prefix).split(":", 1)[0] or "other"
+    return keys.family(key, prefix)
 
 
 @dataclass
 class Metrics:
-    """Every metric paperbot exposes, registered once in ``registry``."""
+    """Every metric paperbot exposes, registered once in this instance's own ``registry``."""
 
     prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
-    registry: Registry = field(init=False, repr=False)
+    registry: CollectorRegistry = field(init=False, repr=False)
     llm_calls: Counter = field(init=False, repr=False)
     llm_tokens: Counter = field(init=False, repr=False)
     llm_cost: Counter = field(init=False, repr=False)
@@ -136,53 +150,54 @@ class Metrics:
     _unpriced: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.registry = Registry()
-        self.llm_calls = self._add(Counter(
-            "paperbot_llm_calls_total", "Model calls by how they ended.",
-            ("provider", "model", "outcome")))  # fmt: skip
-        self.llm_tokens = self._add(Counter(
-            "paperbot_llm_tokens_total", "Tokens sent (in) and received (out, thinking included).",
-            ("provider", "model", "direction")))  # fmt: skip
-        self.llm_cost = self._add(Counter(
-            "paperbot_llm_cost_usd_total",
+        # Counters are declared without "_total": prometheus_client appends it when rendering.
+        self.registry = reg = CollectorRegistry()  # not the global REGISTRY
+        self.llm_calls = Counter(
+            "paperbot_llm_calls", "Model calls by how they ended.",
+            ("provider", "model", "outcome"), registry=reg)  # fmt: skip
+        self.llm_tokens = Counter(
+            "paperbot_llm_tokens", "Tokens sent (in) and received (out, thinking included).",
+            ("provider", "model", "direction"), registry=reg)  # fmt: skip
+        self.llm_cost = Counter(
+            "paperbot_llm_cost_usd",
             "Estimated model cost in US dollars from list prices; unknown models count 0.",
-            ("provider", "model")))  # fmt: skip
-        self.cache_requests = self._add(Counter(
-            "paperbot_cache_requests_total", "Cache lookups by kind of record, hit or miss.",
-            ("kind", "result")))  # fmt: skip
-        self.summaries = self._add(Counter(
-            "paperbot_summaries_total", "Summary requests by outcome (ok = newly written).",
-            ("outcome",)))  # fmt: skip
-        self.digest_duration = self._add(Histogram(
+            ("provider", "model"), registry=reg)  # fmt: skip
+        self.cache_requests = Counter(
+            "paperbot_cache_requests", "Cache lookups by kind of record, hit or miss.",
+            ("kind", "result"), registry=reg)  # fmt: skip
+        self.summaries = Counter(
+            "paperbot_summaries", "Summary requests by outcome (ok = newly written).",
+            ("outcome",), registry=reg)  # fmt: skip
+        self.digest_duration = Histogram(
             "paperbot_digest_duration_seconds", "Seconds one digest slot took to deliver.",
-            buckets=DIGEST_BUCKETS))  # fmt: skip
-        self.deliveries = self._add(Counter(
-            "paperbot_deliveries_total", "Digest items by platform and what became of them.",
-            ("platform", "outcome")))  # fmt: skip
-        self.platform_errors = self._add(Counter(
-            "paperbot_platform_errors_total", "Errors chat platforms answered, by kind.",
-            ("platform", "kind")))  # fmt: skip
-        self.commands = self._add(Counter(
-            "paperbot_commands_total", "Commands handled, by command and outcome.",
-            ("command", "outcome")))  # fmt: skip
-        self.adapter_connected = self._add(Gauge(
+            buckets=DIGEST_BUCKETS, registry=reg)  # fmt: skip
+        self.deliveries = Counter(
+            "paperbot_deliveries", "Digest items by platform and what became of them.",
+            ("platform", "outcome"), registry=reg)  # fmt: skip
+        self.platform_errors = Counter(
+            "paperbot_platform_errors", "Errors chat platforms answered, by kind.",
+            ("platform", "kind"), registry=reg)  # fmt: skip
+        self.commands = Counter(
+            "paperbot_commands", "Commands handled, by command and outcome.",
+            ("command", "outcome"), registry=reg)  # fmt: skip
+        self.adapter_connected = Gauge(
             "paperbot_adapter_connected", "1 when the platform adapter is connected, else 0.",
-            ("platform",)))  # fmt: skip
+            ("platform",), registry=reg)  # fmt: skip
 
-    def _add(self, metric: M) -> M:
-        self.registry.register(metric)
-        return metric
+    def render(self) -> bytes:
+        """The exposition for ``GET /metrics`` (served as ``CONTENT_TYPE_LATEST``)."""
+        return generate_latest(self.registry)
 
-    def render(self) -> str:
-        """The exposition text for ``GET /metrics``."""
-        return self.registry.render()
+    def value(self, name: str, **labels: str) -> float:
+        """One sample's value, e.g. ``value("paperbot_summaries_total", outcome="ok")``; 0 if unseen."""
+        return self.registry.get_sample_value(name, labels) or 0.0
 
     def llm_usage(self, provider: str, model: str, tokens_in: int, tokens_out: int) -> float:
         """Count one reply's tokens and estimated cost; returns that cost in dollars."""
-        self.llm_tokens.inc(tokens_in, provider=provider, model=model, direction="in")
-        self.llm_tokens.inc(tokens_out, provider=provider, model=model, direction="out")
+        self.llm_tokens.labels(provider, model, "in").inc(tokens_in)
+        self.llm_tokens.labels(provider, model, "out").inc(tokens_out)
         cost = cost_usd(model, tokens_in, tokens_out, self.prices)
-        self.llm_cost.inc(cost, provider=provider, model=model)
+        self.llm_cost.labels(provider, model).inc(cost)
         if price_of(model, self.prices) is None and model not in self._unpriced:
             self._unpriced.add(model)
             log.info("no price known for model %s: its estimated cost counts as 0", model[:80])
@@ -194,15 +209,15 @@ class Metrics:
         try:
             yield
         except BaseException as exc:
-            self.llm_calls.inc(provider=provider, model=model, outcome=llm_outcome(exc))
+            self.llm_calls.labels(provider, model, llm_outcome(exc)).inc()
             raise
-        self.llm_calls.inc(provider=provider, model=model, outcome="ok")
+        self.llm_calls.labels(provider, model, "ok").inc()
 
     def cache_request(self, kind: str, hit: bool) -> None:
         """Count one cache lookup."""
-        self.cache_requests.inc(kind=kind, result="hit" if hit else "miss")
+        self.cache_requests.labels(kind, "hit" if hit else "miss").inc()
 
     def set_adapters(self, states: Mapping[str, bool]) -> None:
         """Set ``paperbot_adapter_connected`` from each platform's connected state."""
         for platform, connected in states.items():
-            self.adapter_connected.set(1.0 if connected else 0.0, platform=platform)
+            self.adapter_connected.labels(platform).set(1.0 if connected else 0.0)

@@ -59,14 +59,21 @@ class EmbeddedRedis:
         self.socket.unlink(missing_ok=True)
         args = [
             embedded_redis_binary(),
-            "--port", "0",
-            "--unixsocket", str(self.socket),
-            "--unixsocketperm", "700",
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--save", "",
-            "--logfile", str(self.data_dir / "redis.log"),
-        ]  # fmt: skip
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         # Popen returns at once; the wait below is asynchronous.
         self.process = subprocess.Popen(  # noqa: ASYNC220
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -1,32 +1,103 @@
-"""One model call as every feature makes it: within the shared rate gate, counted and priced."""
+"""The one model client every feature calls: each call within the shared rate gate, counted and priced.
+
+``MeteredLLM`` wraps the configured client and is itself an ``LLMClient`` and an ``Embedder``:
+summaries, answers, search terms and embeddings all call through it, so every model call waits
+for the same ``RateGate`` and lands in ``Metrics`` by outcome, with its tokens and estimated cost.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
 from bot.infra.metrics import Metrics
-from bot.llm.base import LLMClient, LLMReply, T
+from bot.llm.base import Embedder, EmbedReply, LLMClient, LLMReply, LLMUnavailable, T, V
 from bot.llm.rate_gate import RateGate
 
 
-async def metered_json(
-    llm: LLMClient,
-    gate: RateGate,
-    metrics: Metrics,
-    *,
-    system: str,
-    prompt: str,
-    schema: type[T],
-    temperature: float = 0.2,
-    max_output_tokens: int = 4096,
-) -> LLMReply[T]:
-    """``llm.generate_json`` in a gate slot; its outcome, tokens and cost go to ``metrics``."""
-    with metrics.track_llm_call(llm.provider, llm.model):
-        async with gate.slot():
-            reply = await llm.generate_json(
-                system=system,
-                prompt=prompt,
-                schema=schema,
-                temperature=temperature,
-                max_output_tokens=max_output_tokens,
-            )
-    metrics.llm_usage(llm.provider, llm.model, reply.tokens_in, reply.tokens_out)
-    return reply
+class MeteredLLM:
+    """An ``LLMClient`` and ``Embedder`` that gates, counts and prices every call of ``client``."""
+
+    def __init__(self, client: LLMClient, *, gate: RateGate, metrics: Metrics) -> None:
+        self.client = client
+        self.gate = gate
+        self.metrics = metrics
+        self.provider = client.provider
+        self.model = client.model
+
+    @property
+    def label(self) -> str:
+        """The wrapped model's label, e.g. "Gemini (gemini-2.5-flash)"."""
+        return self.client.label
+
+    @property
+    def embeds(self) -> bool:
+        """Whether the wrapped client can embed texts."""
+        return isinstance(self.client, Embedder)
+
+    async def _metered(
+        self, model: str, call: Callable[[], Awaitable[V]], tokens: Callable[[V], tuple[int, int]]
+    ) -> V:
+        with self.metrics.track_llm_call(self.provider, model):
+            async with self.gate.slot():
+                reply = await call()
+        self.metrics.llm_usage(self.provider, model, *tokens(reply))
+        return reply
+
+    async def generate_json(
+        self,
+        *,
+        system: str,
+        prompt: str,
+        schema: type[T],
+        temperature: float = 0.2,
+        max_output_tokens: int = 4096,
+    ) -> LLMReply[T]:
+        """The wrapped client's ``generate_json``, gated and metered."""
+
+        def call() -> Awaitable[LLMReply[T]]:
+            return self.client.generate_json(
+                system=system, prompt=prompt, schema=schema,
+                temperature=temperature, max_output_tokens=max_output_tokens,
+            )  # fmt: skip
+
+        return await self._metered(self.model, call, _reply_tokens)
+
+    async def generate_text(
+        self,
+        *,
+        system: str,
+        prompt: str,
+        temperature: float = 0.2,
+        max_output_tokens: int = 2048,
+    ) -> LLMReply[str]:
+        """The wrapped client's ``generate_text``, gated and metered."""
+
+        def call() -> Awaitable[LLMReply[str]]:
+            return self.client.generate_text(
+                system=system, prompt=prompt,
+                temperature=temperature, max_output_tokens=max_output_tokens,
+            )  # fmt: skip
+
+        return await self._metered(self.model, call, _reply_tokens)
+
+    async def embed(
+        self, texts: Sequence[str], *, model: str, query: bool, dimensions: int | None = None
+    ) -> EmbedReply:
+        """The wrapped client's ``embed``, gated and metered under the embedding ``model``."""
+        client = self.client
+        if not isinstance(client, Embedder):
+            raise LLMUnavailable(f"{self.provider} offers no embeddings here")
+
+        def call() -> Awaitable[EmbedReply]:
+            return client.embed(texts, model=model, query=query, dimensions=dimensions)
+
+        return await self._metered(model, call, lambda reply: (reply.tokens_in, 0))
+
+    async def aclose(self) -> None:
+        """Release the wrapped client's connections."""
+        await self.client.aclose()
+
+
+def _reply_tokens(reply: LLMReply[Any]) -> tuple[int, int]:
+    return reply.tokens_in, reply.tokens_out

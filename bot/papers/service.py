@@ -15,6 +15,7 @@ from bot.arxiv.api import ArxivAPI
 from bot.arxiv.fetch import Fetcher
 from bot.arxiv.ids import SearchQuery
 from bot.errors import DocumentError, PaperNotFound
+from bot.infra import keys
 from bot.infra.cache import DAY, Cache
 from bot.infra.metrics import Metrics, summary_outcome
 from bot.papers.codelinks import find_code_urls
@@ -95,7 +96,9 @@ class PaperService:
             )
         best = found[0]
         for meta in found:
-            await self.cache.set_model(self.cache.key("meta", str(meta.id)), meta, VERSION_TTL)
+            await self.cache.set_model(
+                keys.meta(self.cache.prefix, str(meta.id)), meta, VERSION_TTL
+            )
         others = ", ".join(str(m.id.base) for m in found[1:4])
         note = f"Picked {best.id.base} “{best.title}” for “{ref.text[:80]}”."
         if others:
@@ -104,14 +107,14 @@ class PaperService:
 
     async def meta(self, paper: PaperId, progress: Progress = _quiet) -> PaperMeta:
         """Metadata of a version (latest when unversioned), from cache or arXiv's API."""
-        key = self.cache.key("meta", str(paper))
+        key = keys.meta(self.cache.prefix, str(paper))
         cached = await self.cache.get_model(key, PaperMeta)
         self.cache.count(key, cached is not None)
         if cached is not None:
             return cached
         await progress(f"Fetching {paper} from arXiv…")
         meta = await self.api.lookup(paper)
-        await self.cache.set_model(self.cache.key("meta", str(meta.id)), meta, VERSION_TTL)
+        await self.cache.set_model(keys.meta(self.cache.prefix, str(meta.id)), meta, VERSION_TTL)
         if paper.version is None:
             await self.cache.set_model(key, meta, LATEST_TTL)
         return meta
@@ -123,22 +126,24 @@ class PaperService:
             await progress("Reading the paper…")
             return await self._read(meta)
 
-        key = self.cache.key("text", meta.id.versioned)
+        key = keys.text(self.cache.prefix, meta.id.versioned)
         text, _ = await self.cache.get_or_compute(key, FullText, read, ttl=VERSION_TTL)
         return text
 
     async def figure(self, meta: PaperMeta) -> Figure | None:
         """The teaser figure stored when the full text was read (None when the paper has none)."""
-        data = await self.cache.get_bytes(self.cache.key("fig", meta.id.versioned))
+        data = await self.cache.get_bytes(keys.figure(self.cache.prefix, meta.id.versioned))
         if not data:
             return None
-        info = await self.cache.get_model(self.cache.key("figinfo", meta.id.versioned), _FigureInfo)
+        info = await self.cache.get_model(
+            keys.figure_info(self.cache.prefix, meta.id.versioned), _FigureInfo
+        )
         info = info or _FigureInfo()
         return Figure(data=data, mime=info.mime, caption=info.caption, source_url=info.source_url)
 
     def _summary_key(self, meta: PaperMeta, language: Language) -> str:
-        return self.cache.key(
-            "sum",
+        return keys.summary(
+            self.cache.prefix,
             meta.id.versioned,
             language,
             self.summarizer.model_id,
@@ -156,9 +161,9 @@ class PaperService:
         try:
             result = await self._summary(meta, language, progress)
         except BaseException as exc:
-            self.metrics.summaries.inc(outcome=summary_outcome(exc))
+            self.metrics.summaries.labels(outcome=summary_outcome(exc)).inc()
             raise
-        self.metrics.summaries.inc(outcome="cached" if result[1] else "ok")
+        self.metrics.summaries.labels(outcome="cached" if result[1] else "ok").inc()
         return result
 
     async def _summary(
@@ -232,8 +237,8 @@ class PaperService:
         pdf = await read_pdf_async(data)
         sections = split_sections(pdf.pages)
         if not any(s.kind == "abstract" for s in sections):
-            sections = (TextSection(heading="Abstract", kind="abstract", text=meta.abstract),
-                        *sections)  # fmt: skip
+            abstract = TextSection(heading="Abstract", kind="abstract", text=meta.abstract)
+            sections = (abstract, *sections)
         figure = await teaser_figure_async(data, max_pages=5)
         if figure is not None:
             await self._store_figure(meta, figure)
@@ -249,8 +254,10 @@ class PaperService:
     async def _store_figure(self, meta: PaperMeta, figure: Figure) -> None:
         version = meta.id.versioned
         info = _FigureInfo(mime=figure.mime, caption=figure.caption, source_url=figure.source_url)
-        await self.cache.set_model(self.cache.key("figinfo", version), info, VERSION_TTL)
-        await self.cache.set_bytes(self.cache.key("fig", version), figure.data, VERSION_TTL)
+        await self.cache.set_model(keys.figure_info(self.cache.prefix, version), info, VERSION_TTL)
+        await self.cache.set_bytes(
+            keys.figure(self.cache.prefix, version), figure.data, VERSION_TTL
+        )
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -5,120 +5,53 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from bot.errors import LLMError
+from bot.infra import keys
 from bot.infra.cache import Cache
-from bot.infra.metrics import Metrics
 from bot.llm.base import LLMClient, LLMInvalidOutput
-from bot.llm.metered import metered_json
 from bot.llm.prompts import LANGUAGE_NAMES, PromptPair, fill
-from bot.llm.rate_gate import RateGate
 from bot.papers.models import Language, PaperMeta
 from bot.papers.service import VERSION_TTL, PaperService
-from bot.questions.bm25 import FORMAT, BM25Index, BM25Retriever, Retriever, terms
+from bot.questions.answer import (
+    Answer,
+    ModelAnswer,
+    Turn,
+    extractive_answer,
+    normalize_question,
+    passages_block,
+    within_budget,
+)
+from bot.questions.bm25 import FORMAT, BM25Index, BM25Retriever, Retriever
 from bot.questions.chunks import Chunk, chunk_paper, cite
 from bot.questions.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
 from bot.questions.query_terms import QueryTerms, needs_translation
-from bot.summaries.textstats import split_sentences
 
 log = logging.getLogger(__name__)
 
 TOP_K = 6
 MIN_SCORE = 1.0  # below this, the best passage shares too little with the question
-PASSAGE_BUDGET = 7000  # characters of passages sent per answer (~1,750 tokens)
 HISTORY_TURNS = 3
 ANSWER_WORDS = 180
 INDEXES_KEPT = 32  # passage indexes of recently asked papers kept in memory
 
 
-class Turn(BaseModel):
-    """One question and its answer, kept for follow-ups."""
-
-    question: str
-    answer: str
-
-
-class ModelAnswer(BaseModel):
-    """What the model returns."""
-
-    answerable: bool = Field(description="False when the passages do not contain the answer.")
-    answer: str = Field(description="The answer, or what the passages cover instead.")
-    citations: list[int] = Field(description="Ids of the passages the answer used.")
-
-
-class Answer(BaseModel):
-    """An answer as shown: text, where it came from, who wrote it."""
-
-    paper: str  # versioned id
-    question: str
-    text: str
-    citations: list[str]  # "§4.2 Ablation, p. 6"
-    answerable: bool
-    model_label: str
-    extractive: bool = False
-    model_down: bool = False  # quoted because the configured model failed (never cached)
-
-
-def normalize_question(question: str) -> str:
-    """Case- and space-folded question, for the answer cache key."""
-    return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
-
-
-def passages_block(chunks: list[Chunk]) -> str:
-    """The passages as the model reads them, each tagged with its id and section."""
-    parts = []
-    for chunk in chunks:
-        body = chunk.text.replace("</passage>", "</ passage>")
-        parts.append(f'<passage id="{chunk.id}" section="{cite(chunk)}">\n{body}\n</passage>')
-    return "\n\n".join(parts)
-
-
-def _budget(chunks: list[Chunk], limit: int = PASSAGE_BUDGET) -> list[Chunk]:
-    kept: list[Chunk] = []
-    used = 0
-    for chunk in chunks:
-        if used + len(chunk.text) > limit and kept:
-            break
-        kept.append(chunk)
-        used += len(chunk.text)
-    return kept
-
-
-def extractive_answer(question: str, chunks: list[Chunk]) -> tuple[str, list[Chunk]]:
-    """Without a model: the sentences of the best passages sharing most content words with it.
-
-    Returns ("", []) when no sentence shares a content word: the paper does not say.
-    """
-    wanted = set(terms(question, question=True))
-    scored: list[tuple[int, int, str, Chunk]] = []
-    for rank, chunk in enumerate(chunks[:3]):
-        for sentence in split_sentences(chunk.text):
-            overlap = len(wanted & set(terms(sentence)))
-            if overlap:
-                scored.append((overlap, -rank, sentence, chunk))
-    best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:2]
-    used = list(dict.fromkeys(s[3] for s in best))
-    return " ".join(f"“{s[2]}” ({cite(s[3])})" for s in best), used
-
-
-@dataclass
+@dataclass(kw_only=True)
 class QAService:
-    """Indexes a paper once (cached), answers questions from it (cached), keeps short history."""
+    """Indexes a paper once (cached), answers questions from it (cached), keeps short history.
+
+    ``llm`` is the app's ``MeteredLLM`` (gated, counted and priced), or None for quotes only.
+    """
 
     papers: PaperService
     cache: Cache
     prompts: PromptPair
     llm: LLMClient | None
-    gate: RateGate
     embeddings: Embeddings | None = None  # None: BM25 alone
     terms: QueryTerms | None = None  # None: questions are searched with their own words only
-    metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
     tokens_in: int = 0
     _indexes: OrderedDict[str, BM25Index] = field(default_factory=OrderedDict, repr=False)
@@ -133,7 +66,7 @@ class QAService:
 
     async def index(self, meta: PaperMeta) -> BM25Index:
         """The paper's passage index, built once per version, cached in Redis and in memory."""
-        key = self.cache.key("index", meta.id.versioned, str(FORMAT))
+        key = keys.passage_index(self.cache.prefix, meta.id.versioned, FORMAT)
         index = self._indexes.get(key)
         if index is None:
             raw = await self.cache.redis.get(key)
@@ -167,7 +100,9 @@ class QAService:
     def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
         digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
         prompts = self.prompts.fingerprint + (self.terms.prompts.fingerprint if self.terms else "")
-        return self.cache.key("answer", meta.id.versioned, language, self.model_id, prompts, digest)
+        return keys.answer(
+            self.cache.prefix, meta.id.versioned, language, self.model_id, prompts, digest
+        )
 
     async def cached(self, meta: PaperMeta, question: str, language: Language) -> Answer | None:
         """A stored answer to the same question (history-free questions only)."""
@@ -190,7 +125,7 @@ class QAService:
             if extra:
                 found = await retriever.search(f"{query} {extra}", TOP_K) or found
         degraded = degraded or (isinstance(retriever, HybridRetriever) and retriever.degraded)
-        chunks = _budget([c for c, _ in found])
+        chunks = within_budget([c for c, _ in found])
         if self.llm is not None and chunks:
             try:
                 answer = await self._from_model(meta, question, language, history, chunks)
@@ -278,10 +213,9 @@ class QAService:
         for attempt in (1, 2):
             self.calls += 1
             try:
-                reply = await metered_json(
-                    self.llm, self.gate, self.metrics,
-                    system=system, prompt=prompt, schema=ModelAnswer, max_output_tokens=2048,
-                )  # fmt: skip
+                reply = await self.llm.generate_json(
+                    system=system, prompt=prompt, schema=ModelAnswer, max_output_tokens=2048
+                )
             except LLMInvalidOutput as exc:
                 log.warning("unusable answer for %s (attempt %d): %s", meta.id, attempt, exc)
                 continue

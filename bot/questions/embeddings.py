@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.errors import LLMError
+from bot.infra import keys
 from bot.infra.cache import Cache
-from bot.infra.metrics import Metrics
 from bot.infra.single_flight import SingleFlight
 from bot.llm.base import Embedder, LLMInvalidOutput, LLMTimeout
-from bot.llm.rate_gate import RateGate
 from bot.questions.bm25 import Retriever
 from bot.questions.chunks import Chunk
 from bot.questions.vectors import Vector, dot, fuse, nearest, pack, unit, unpack
@@ -41,21 +40,20 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.text}"[:MAX_CHARS]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Embeddings:
     """Vectors for passages and questions from the provider's embedding model, cached per version.
 
-    ``document_timeout_s`` bounds embedding a whole paper and ``query_timeout_s`` a question,
-    retries included: past them the caller answers from BM25 instead of keeping the user waiting.
+    ``client`` is the app's ``MeteredLLM`` (gated, counted and priced). ``document_timeout_s``
+    bounds embedding a whole paper and ``query_timeout_s`` a question, retries included: past
+    them the caller answers from BM25 instead of keeping the user waiting.
     """
 
     client: Embedder
     model: str
     cache: Cache
-    gate: RateGate
     ttl_s: int
     dimensions: int | None = None
-    metrics: Metrics = field(default_factory=Metrics)
     document_timeout_s: float = 60.0
     query_timeout_s: float = 15.0
     requests: int = 0
@@ -65,8 +63,8 @@ class Embeddings:
     def key(self, versioned: str) -> str:
         """The Redis key of a paper version's passage vectors for this model and size."""
         size = str(self.dimensions or "default")
-        return self.cache.key(
-            "vectors", versioned, self.client.provider, self.model, size, str(FORMAT)
+        return keys.vectors(
+            self.cache.prefix, versioned, self.client.provider, self.model, size, FORMAT
         )
 
     async def passages(self, versioned: str, chunks: Sequence[Chunk]) -> list[Vector]:
@@ -117,14 +115,10 @@ class Embeddings:
         return vectors
 
     async def _embed(self, texts: list[str], *, query: bool) -> list[Vector]:
-        provider = self.client.provider
         self.requests += 1
-        with self.metrics.track_llm_call(provider, self.model):
-            async with self.gate.slot():
-                reply = await self.client.embed(
-                    texts, model=self.model, query=query, dimensions=self.dimensions
-                )
-        self.metrics.llm_usage(provider, self.model, reply.tokens_in, 0)
+        reply = await self.client.embed(
+            texts, model=self.model, query=query, dimensions=self.dimensions
+        )
         sizes = {len(v) for v in reply.vectors}
         if len(sizes) != 1 or (self.dimensions is not None and sizes != {self.dimensions}):
             log.warning("%s returned vectors of sizes %s", self.model, sorted(sizes)[:4])

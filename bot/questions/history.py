@@ -5,7 +5,8 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from bot.chat.contract import ChatRef
-from bot.questions.answers import Turn
+from bot.infra import keys
+from bot.questions.answer import Turn
 
 CONVERSATION_TTL = 86_400
 
@@ -18,7 +19,7 @@ class Conversations:
         self.prefix = prefix
 
     def _key(self, chat: ChatRef, paper: str) -> str:
-        return f"{self.prefix}conv:{chat.key()}:{paper}"
+        return keys.conversation(self.prefix, chat, paper)
 
     async def history(self, chat: ChatRef, paper: str) -> list[Turn]:
         """Oldest first."""

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from bot.errors import LLMError
-from bot.infra.metrics import Metrics
 from bot.llm.base import LLMClient
-from bot.llm.metered import metered_json
 from bot.llm.prompts import PromptPair, fill
-from bot.llm.rate_gate import RateGate
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +35,19 @@ def needs_translation(question: str) -> bool:
     return _FOREIGN.search(question) is not None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class QueryTerms:
-    """Asks the model for English search terms; None when it cannot (the search goes on)."""
+    """Asks the model (the app's ``MeteredLLM``) for English search terms; None when it cannot."""
 
     llm: LLMClient
     prompts: PromptPair
-    gate: RateGate
-    metrics: Metrics = field(default_factory=Metrics)
     calls: int = 0
 
     async def english_terms(self, question: str, title: str) -> str | None:
         """Up to 12 English search terms for the question, space-separated; None on failure."""
         self.calls += 1
         try:
-            reply = await metered_json(
-                self.llm, self.gate, self.metrics,
+            reply = await self.llm.generate_json(
                 system=self.prompts.system,
                 prompt=fill(self.prompts.user, title=title, question=question),
                 schema=SearchTerms, temperature=0.0, max_output_tokens=256,

@@ -43,56 +43,80 @@ def _cues(*pairs: tuple[str, float]) -> Cues:
 
 
 _CONTRIBUTION = _cues(
-    (r"\b(?:we|this (?:paper|work|article|study)|in this (?:paper|work))\b[^.;]{0,60}?"
-     r"\b(?:propose|introduce|present|develop|design|describe|build|release|investigate)", 3.0),
+    (
+        r"\b(?:we|this (?:paper|work|article|study)|in this (?:paper|work))\b[^.;]{0,60}?"
+        r"\b(?:propose|introduce|present|develop|design|describe|build|release|investigate)",
+        3.0,
+    ),
     (r"\bour (?:method|approach|model|framework|system)\b", 1.0),
-)  # fmt: skip
+)
 _PAST = _cues(
-    (r"\b(?:previous|prior|existing|conventional|traditional|earlier|current|recent|popular)"
-     r"\s+(?:\w+\s+)?(?:works?|methods?|approach\w*|models?|systems?|stud\w+|techniques?)", 2.0),
-    (r"\b(?:however|suffer\w*|fail\w*|limited|limitations?|struggle\w*|drawbacks?|lack\w*|"
-     r"expensive|costly|difficult|bottleneck|inefficient|challenging)\b", 1.0),
+    (
+        r"\b(?:previous|prior|existing|conventional|traditional|earlier|current|recent|popular)"
+        r"\s+(?:\w+\s+)?(?:works?|methods?|approach\w*|models?|systems?|stud\w+|techniques?)",
+        2.0,
+    ),
+    (
+        r"\b(?:however|suffer\w*|fail\w*|limited|limitations?|struggle\w*|drawbacks?|lack\w*|"
+        r"expensive|costly|difficult|bottleneck|inefficient|challenging)\b",
+        1.0,
+    ),
     (r"\bet al\b", 0.5),
-)  # fmt: skip
+)
 _PERFORMANCE = _cues(
     (r"\d(?:\.\d+)?\s*%", 2.0),
     (r"\b\d+\.\d+\b", 1.0),
-    (r"\b(?:outperform\w*|state-of-the-art|sota|surpass\w*|achiev\w*|improv\w*|better than|"
-     r"baselines?|accuracy|error rate|bleu|f1|wer|mos|fid|psnr|ssim|speed-?up)\b", 1.5),
+    (
+        r"\b(?:outperform\w*|state-of-the-art|sota|surpass\w*|achiev\w*|improv\w*|better than|"
+        r"baselines?|accuracy|error rate|bleu|f1|wer|mos|fid|psnr|ssim|speed-?up)\b",
+        1.5,
+    ),
     (r"(?-i:\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z]{2,}[\w-]*)", 0.5),
-)  # fmt: skip
+)
 _COMPARISON = _cues(
-    (r"\b(?:outperform\w*|surpass\w*|improv\w*|reduc\w*|gains?|compared|relative|comparable to|"
-     r"(?:better|worse|higher|lower|faster|slower) than|exceed\w*\b[^.]{0,40}\bby\s+\d)", 2.0),
+    (
+        r"\b(?:outperform\w*|surpass\w*|improv\w*|reduc\w*|gains?|compared|relative|comparable to|"
+        r"(?:better|worse|higher|lower|faster|slower) than|exceed\w*\b[^.]{0,40}\bby\s+\d)",
+        2.0,
+    ),
     (r"\d(?:\.\d+)?\s*%|\b\d+\.\d+\b", 1.0),
-)  # fmt: skip
+)
 _INNOVATION = _cues(
-    (r"\b(?:novel|unlike|in contrast to|key idea|to (?:the best of )?our knowledge|for the "
-     r"first time|(?:is|are|the) first\b[^.]{0,40}\bto\b|our (?:main )?contributions?|"
-     r"differs? from)", 2.0),
+    (
+        r"\b(?:novel|unlike|in contrast to|key idea|to (?:the best of )?our knowledge|for the "
+        r"first time|(?:is|are|the) first\b[^.]{0,40}\bto\b|our (?:main )?contributions?|"
+        r"differs? from)",
+        2.0,
+    ),
     (r"\b(?:propose|introduce)\w*|\bnew\b", 1.0),
-)  # fmt: skip
+)
 _IMPACT = _cues(
-    (r"\b(?:enabl\w*|benefit\w*|impact\w*|significan\w*|promising|potential|opens?|future|useful|"
-     r"important|practical)\b", 1.0),
-)  # fmt: skip
+    (
+        r"\b(?:enabl\w*|benefit\w*|impact\w*|significan\w*|promising|potential|opens?|future|useful|"
+        r"important|practical)\b",
+        1.0,
+    ),
+)
 _CONCLUDING = _IMPACT + _cues(
     (r"\bwe (?:have )?(?:presented|proposed|introduced|shown|demonstrated|showed|described)", 2.0),
     (r"\b(?:this|our) (?:paper|work)\b|\bin this (?:paper|work)\b", 1.5),
-)  # fmt: skip
+)
 _WORKLOAD = _cues(
     (r"(?-i:\b(?:[GT]PUs?|A100|V100|H100|RTX\s?\d+)\b)", 3.0),
     (r"\b\d+(?:\.\d+)?\s*(?:GPU[- ])?(?:hours?|days?|weeks?)\b", 3.0),
     (r"\b\d+(?:\.\d+)?\s*(?:[MBK]|million|billion)\s+(?:trainable\s+)?param(?:eter)?s\b", 3.0),
-    (r"\b(?:parameters|FLOPs|training time|trained for|epochs?|iterations|batch size|compute|"
-     r"computational cost)\b", 1.0),
+    (
+        r"\b(?:parameters|FLOPs|training time|trained for|epochs?|iterations|batch size|compute|"
+        r"computational cost)\b",
+        1.0,
+    ),
     (r"\b(?:collected|annotat\w*|crowdsourc\w*|labell?ed by|hours of (?:speech|audio|video))", 1.5),
-)  # fmt: skip
+)
 _STEP = _cues(
     (r"\b(?:first|then|next|finally|second|third|subsequently|afterwards)\b", 1.0),
     (r"\b(?:we|our)\b", 0.5),
     (r"\b(?:module|stage|step|encoder|decoder|loss|input|output|consists?|compris\w*)\b", 0.5),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)

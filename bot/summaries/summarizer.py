@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.errors import LLMError
-from bot.infra.metrics import Metrics
 from bot.llm.base import LLMClient, LLMInvalidOutput
 from bot.llm.prompts import LANGUAGE_NAMES, PromptPair, fill
-from bot.llm.rate_gate import RateGate
 from bot.papers.models import Analysis, FullText, Language, PaperMeta, SectionKind
 from bot.summaries.extractive import extractive_analysis
 from bot.summaries.labels import EXTRACTIVE_LABEL
@@ -147,14 +145,15 @@ def check_analysis(analysis: Analysis, text: FullText) -> Analysis:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LLMSummarizer:
-    """One structured LLM call per paper, validated, retried once on unusable output."""
+    """One structured LLM call per paper, validated, retried once on unusable output.
+
+    ``client`` is the app's ``MeteredLLM``: the rate gate and the metrics are its business.
+    """
 
     client: LLMClient
     prompts: PromptPair
-    gate: RateGate = field(default_factory=RateGate)
-    metrics: Metrics = field(default_factory=Metrics)
     excerpt_tokens: int = EXCERPT_TOKENS
     extractive: bool = False
     tokens_in: int = 0
@@ -188,20 +187,16 @@ class LLMSummarizer:
         last: LLMError | None = None
         for attempt in (1, 2):
             self.calls += 1
-            provider, model = self.client.provider, self.client.model
             try:
-                with self.metrics.track_llm_call(provider, model):
-                    async with self.gate.slot():
-                        reply = await self.client.generate_json(
-                            system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
-                        )
-                    self.tokens_in += reply.tokens_in
-                    self.tokens_out += reply.tokens_out
-                    self.metrics.llm_usage(provider, model, reply.tokens_in, reply.tokens_out)
-                    label = self.client.label
-                    if reply.model_version and reply.model_version not in label:
-                        label = f"{label}, served as {reply.model_version}"
-                    return check_analysis(reply.value, text), label
+                reply = await self.client.generate_json(
+                    system=system, prompt=prompt, schema=Analysis, max_output_tokens=8192
+                )
+                self.tokens_in += reply.tokens_in
+                self.tokens_out += reply.tokens_out
+                label = self.client.label
+                if reply.model_version and reply.model_version not in label:
+                    label = f"{label}, served as {reply.model_version}"
+                return check_analysis(reply.value, text), label
             except LLMInvalidOutput as exc:
                 log.warning("unusable summary for %s (attempt %d): %s", meta.id, attempt, exc)
                 last = exc

@@ -53,9 +53,20 @@ _LATEX_DROP = re.compile(
 )
 _LATEX_KEEP = re.compile(r"\\(?:text\w*|emph|math\w*|underline|mbox|textsc)\{([^{}]*)\}")
 _LATEX_SYMBOLS = {
-    r"\sim": "~", r"\times": "×", r"\pm": "±", r"\approx": "≈", r"\leq": "≤", r"\geq": "≥",
-    r"\le": "≤", r"\ge": "≥", r"\%": "%", r"\&": "&", r"\_": "_", "``": "“", "''": "”",
-}  # fmt: skip
+    r"\sim": "~",
+    r"\times": "×",
+    r"\pm": "±",
+    r"\approx": "≈",
+    r"\leq": "≤",
+    r"\geq": "≥",
+    r"\le": "≤",
+    r"\ge": "≥",
+    r"\%": "%",
+    r"\&": "&",
+    r"\_": "_",
+    "``": "“",
+    "''": "”",
+}
 _LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?")
 _NUMERIC_CITATION = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 

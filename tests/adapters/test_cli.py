@@ -169,10 +169,15 @@ async def test_run_starts_telegram_when_its_token_is_set_and_stops_on_sigterm(
             PAPERBOT_METRICS_PORT=str(metrics_port),
         )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "adapters.cli", "run",
-            env=env, cwd=REPO,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "run",
+            env=env,
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             tg.push_message(42, 42, "/summarize 2408.13714")
             sent = await tg.await_sent(42, 3, timeout=30)
@@ -202,9 +207,17 @@ def test_digest_prints_the_daily_post_with_front_matter_and_the_real_model(
     feed = [(arxiv.find("2408.13714"), "new"), (second, "new"), (unrelated, "new")]
     arxiv.announce("cs.CV", date(2024, 8, 28), [(p, kind) for p, kind in feed if p])
     result = paperbot(
-        env, "digest", "--categories", "cs.CV", "--query", '"talking head" OR "low-rank adaptation"',
-        "--lang", "zh", "--title", "Talking Head Generation",
-    )  # fmt: skip
+        env,
+        "digest",
+        "--categories",
+        "cs.CV",
+        "--query",
+        '"talking head" OR "low-rank adaptation"',
+        "--lang",
+        "zh",
+        "--title",
+        "Talking Head Generation",
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith('---\ntitle: "Talking Head Generation"\ndate: ')

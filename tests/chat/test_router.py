@@ -7,8 +7,8 @@ import logging
 import pytest
 from support.chatkit import Transcript, command
 
-from bot.chat.contract import Command, Conversation, Post
-from bot.chat.router import UNKNOWN_FAILURE, CommandInfo, Router
+from bot.chat.contract import Command, CommandInfo, Conversation, Post
+from bot.chat.router import UNKNOWN_FAILURE, Router
 from bot.errors import BadInput
 
 
@@ -61,7 +61,7 @@ async def test_an_unknown_command_points_to_help() -> None:
 
 
 def test_structured_options_become_the_same_text_arguments() -> None:
-    from bot.chat.router import args_from_options
+    from bot.chat.contract import args_from_options
     from bot.commands.basics import SUMMARIZE
 
     assert args_from_options(SUMMARIZE, {"paper": "2408.13714", "language": "zh"}) == (

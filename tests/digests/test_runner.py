@@ -34,13 +34,22 @@ def papers_of(day: date) -> dict[str, FakePaper]:
     """Each weekday: a talking-head paper and a segmentation paper in cs.CV, a GR paper."""
     n = day.weekday()
     return {
-        "head": talklora(f"2411.{n}0001", title=f"Talking head synthesis day {n}",
-                         categories=("cs.CV", "cs.GR")),
-        "seg": talklora(f"2411.{n}0002", title=f"Segmentation day {n}", categories=("cs.CV",),
-                        abstract="We segment images with a new loss."),
-        "gr": talklora(f"2411.{n}0003", title=f"Rendering day {n}", categories=("cs.GR",),
-                       abstract="We render scenes faster."),
-    }  # fmt: skip
+        "head": talklora(
+            f"2411.{n}0001", title=f"Talking head synthesis day {n}", categories=("cs.CV", "cs.GR")
+        ),
+        "seg": talklora(
+            f"2411.{n}0002",
+            title=f"Segmentation day {n}",
+            categories=("cs.CV",),
+            abstract="We segment images with a new loss.",
+        ),
+        "gr": talklora(
+            f"2411.{n}0003",
+            title=f"Rendering day {n}",
+            categories=("cs.GR",),
+            abstract="We render scenes faster.",
+        ),
+    }
 
 
 def publish(arxiv: FakeArxiv, day: date) -> None:
@@ -76,7 +85,6 @@ async def core(
     built = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=0))
     built.scheduler.clock = Clock(datetime(2024, 11, 24, 12, 0, tzinfo=UTC))
     adapter = RecordingAdapter()
-    adapter.on_unreachable = built.on_unreachable
     built.attach(adapter)
     yield built
     await built.aclose()
@@ -136,8 +144,11 @@ async def test_a_week_of_digests_for_three_chats(
     assert adapter.papers("c") == gr  # no cross-lists unless asked
 
     # Each chat hears from the bot at its own local time, and never at the weekend.
-    local = {"a": ("Europe/Berlin", 8, 0), "b": ("Asia/Shanghai", 7, 30),
-             "c": ("America/New_York", 9, 0)}  # fmt: skip
+    local = {
+        "a": ("Europe/Berlin", 8, 0),
+        "b": ("Asia/Shanghai", 7, 30),
+        "c": ("America/New_York", 9, 0),
+    }
     from zoneinfo import ZoneInfo
 
     for name, (zone, hour, minute) in local.items():
@@ -178,9 +189,13 @@ async def test_a_killed_digest_resumes_and_sends_nothing_twice(
 
     adapter.block_after = None
     restarted = DigestScheduler(
-        core.scheduler.runner, core.subscriptions, core.redis, core.settings.redis_prefix,
-        core.scheduler.send, clock=clock,
-    )  # fmt: skip
+        runner=core.scheduler.runner,
+        subscriptions=core.subscriptions,
+        redis=core.redis,
+        prefix=core.settings.redis_prefix,
+        send=core.scheduler.send,
+        clock=clock,
+    )
     clock.now += timedelta(minutes=5)
     await restarted.tick()
     monday = papers_of(MONDAY)
@@ -231,9 +246,13 @@ async def test_two_processes_deliver_each_digest_exactly_once(core: Core, arxiv:
     assert isinstance(clock, Clock)
     clock.now = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)
     other = DigestScheduler(
-        core.scheduler.runner, core.subscriptions, core.redis, core.settings.redis_prefix,
-        core.scheduler.send, clock=clock,
-    )  # fmt: skip
+        runner=core.scheduler.runner,
+        subscriptions=core.subscriptions,
+        redis=core.redis,
+        prefix=core.settings.redis_prefix,
+        send=core.scheduler.send,
+        clock=clock,
+    )
     await asyncio.gather(core.scheduler.tick(), other.tick(), core.scheduler.tick())
     adapter = adapter_of(core)
     assert len(adapter.papers("a")) == 2 and len(adapter.papers("b")) == 1
@@ -330,8 +349,9 @@ async def test_only_admins_change_a_groups_subscriptions(core: Core) -> None:
 async def test_status_tells_admins_the_next_digest_and_the_last_result(
     core: Core, arxiv: FakeArxiv
 ) -> None:
-    said = await subscribe(core, "g", "cs.CV --at 08:00 --tz Europe/Berlin", chat_type="group",
-                           admin=True)  # fmt: skip
+    said = await subscribe(
+        core, "g", "cs.CV --at 08:00 --tz Europe/Berlin", chat_type="group", admin=True
+    )
     sub_id = said.split("(")[1].split(")")[0]
     publish(arxiv, MONDAY)
     clock = core.scheduler.clock

@@ -109,22 +109,76 @@ def test_unknown_zones_are_refused_with_close_names(text: str, suggests: str) ->
     ("zone", "at", "start", "end", "slots"),
     [
         # Shanghai 07:30 is 23:30 UTC the day before; (start, end] is open at the start.
-        (SHANGHAI, time(7, 30), utc(2024, 11, 27), utc(2024, 11, 29), [utc(2024, 11, 27, 23, 30), utc(2024, 11, 28, 23, 30)]),
-        (SHANGHAI, time(7, 30), utc(2024, 11, 27, 23, 30), utc(2024, 11, 28, 23, 30), [utc(2024, 11, 28, 23, 30)]),
+        (
+            SHANGHAI,
+            time(7, 30),
+            utc(2024, 11, 27),
+            utc(2024, 11, 29),
+            [utc(2024, 11, 27, 23, 30), utc(2024, 11, 28, 23, 30)],
+        ),
+        (
+            SHANGHAI,
+            time(7, 30),
+            utc(2024, 11, 27, 23, 30),
+            utc(2024, 11, 28, 23, 30),
+            [utc(2024, 11, 28, 23, 30)],
+        ),
         (SHANGHAI, time(7, 30), utc(2024, 11, 28), utc(2024, 11, 28), []),
         (SHANGHAI, time(7, 30), utc(2024, 11, 29), utc(2024, 11, 28), []),
         # New York springs forward at 02:00 on 2024-03-10: 02:30 runs when the clocks jump.
-        (NEW_YORK, time(2, 30), utc(2024, 3, 9), utc(2024, 3, 12), [utc(2024, 3, 9, 7, 30), utc(2024, 3, 10, 7), utc(2024, 3, 11, 6, 30)]),
+        (
+            NEW_YORK,
+            time(2, 30),
+            utc(2024, 3, 9),
+            utc(2024, 3, 12),
+            [utc(2024, 3, 9, 7, 30), utc(2024, 3, 10, 7), utc(2024, 3, 11, 6, 30)],
+        ),
         # It falls back at 02:00 on 2024-11-03: 01:30 happens twice and runs at the first.
-        (NEW_YORK, time(1, 30), utc(2024, 11, 2), utc(2024, 11, 5), [utc(2024, 11, 2, 5, 30), utc(2024, 11, 3, 5, 30), utc(2024, 11, 4, 6, 30)]),
-        (ZoneInfo("Europe/Berlin"), time(2, 15), utc(2024, 3, 30, 12), utc(2024, 3, 31, 12), [utc(2024, 3, 31, 1)]),
-        (ZoneInfo("Europe/Berlin"), time(2, 15), utc(2024, 10, 26, 12), utc(2024, 10, 27, 12), [utc(2024, 10, 27, 0, 15)]),
+        (
+            NEW_YORK,
+            time(1, 30),
+            utc(2024, 11, 2),
+            utc(2024, 11, 5),
+            [utc(2024, 11, 2, 5, 30), utc(2024, 11, 3, 5, 30), utc(2024, 11, 4, 6, 30)],
+        ),
+        (
+            ZoneInfo("Europe/Berlin"),
+            time(2, 15),
+            utc(2024, 3, 30, 12),
+            utc(2024, 3, 31, 12),
+            [utc(2024, 3, 31, 1)],
+        ),
+        (
+            ZoneInfo("Europe/Berlin"),
+            time(2, 15),
+            utc(2024, 10, 26, 12),
+            utc(2024, 10, 27, 12),
+            [utc(2024, 10, 27, 0, 15)],
+        ),
         # Lord Howe moves by half an hour; Santiago skips midnight.
-        (ZoneInfo("Australia/Lord_Howe"), time(2, 10), utc(2024, 10, 5), utc(2024, 10, 6), [utc(2024, 10, 5, 15, 30)]),
-        (ZoneInfo("America/Santiago"), time(0, 0), utc(2024, 9, 8), utc(2024, 9, 9), [utc(2024, 9, 8, 4)]),
-        (ZoneInfo("UTC"), time(0, 0), utc(2024, 2, 28), utc(2024, 3, 1), [utc(2024, 2, 29), utc(2024, 3, 1)]),
+        (
+            ZoneInfo("Australia/Lord_Howe"),
+            time(2, 10),
+            utc(2024, 10, 5),
+            utc(2024, 10, 6),
+            [utc(2024, 10, 5, 15, 30)],
+        ),
+        (
+            ZoneInfo("America/Santiago"),
+            time(0, 0),
+            utc(2024, 9, 8),
+            utc(2024, 9, 9),
+            [utc(2024, 9, 8, 4)],
+        ),
+        (
+            ZoneInfo("UTC"),
+            time(0, 0),
+            utc(2024, 2, 28),
+            utc(2024, 3, 1),
+            [utc(2024, 2, 29), utc(2024, 3, 1)],
+        ),
     ],
-)  # fmt: skip
+)
 def test_slots_are_one_per_local_day_across_dst(
     zone: ZoneInfo, at: time, start: datetime, end: datetime, slots: list[datetime]
 ) -> None:

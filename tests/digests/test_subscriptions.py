@@ -83,7 +83,7 @@ async def test_each_subscription_gets_a_cron_trigger_in_its_zone(
         redis=redis_client,
         prefix="p:",
         send=adapter.send,
-        clock=lambda: datetime(2020, 1, 1, 6, 0, tzinfo=UTC),  # nothing due, nothing to prepare
+        clock=lambda: datetime(2020, 1, 1, 6, 0, tzinfo=UTC),  # nothing due, nothing to prefetch
     )
     await scheduler.start()
     try:

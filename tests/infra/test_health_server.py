@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from prometheus_client import CONTENT_TYPE_LATEST
 from support.servers import free_port
 
 from bot.infra.health_server import HealthServer, check_health, redis_ping
@@ -132,19 +133,20 @@ async def test_metrics_serves_the_exposition_with_its_content_type(
     serve: Serve, redis_client: aioredis.Redis
 ) -> None:
     metrics = Metrics()
-    metrics.summaries.inc(outcome="cached")
+    metrics.summaries.labels(outcome="cached").inc()
     metrics.llm_usage("gemini", "gemini-2.5-flash", 1000, 200)
     server = await serve(redis_ping(redis_client), lambda: {"telegram": True, "discord": False},
                          metrics)  # fmt: skip
     response = await get(server, "/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert response.headers["content-type"] == CONTENT_TYPE_LATEST
+    assert response.headers["content-type"].startswith("text/plain; version=")
     body = response.text
-    assert body == metrics.render()
+    assert response.content == metrics.render()
     assert "# TYPE paperbot_summaries_total counter\n" in body
     assert 'paperbot_summaries_total{outcome="cached"} 1.0\n' in body
     assert (
-        'paperbot_llm_cost_usd_total{provider="gemini",model="gemini-2.5-flash"} 0.0008\n' in body
+        'paperbot_llm_cost_usd_total{model="gemini-2.5-flash",provider="gemini"} 0.0008\n' in body
     )
     assert 'paperbot_adapter_connected{platform="telegram"} 1.0\n' in body
     assert 'paperbot_adapter_connected{platform="discord"} 0.0\n' in body

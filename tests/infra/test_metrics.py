@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import (
     BadInput,
@@ -41,29 +43,95 @@ EXPECTED_FAMILIES = {
 }
 
 
+EXPECTED_LABELS = {
+    "paperbot_llm_calls_total": {"provider", "model", "outcome"},
+    "paperbot_llm_tokens_total": {"provider", "model", "direction"},
+    "paperbot_llm_cost_usd_total": {"provider", "model"},
+    "paperbot_cache_requests_total": {"kind", "result"},
+    "paperbot_summaries_total": {"outcome"},
+    "paperbot_deliveries_total": {"platform", "outcome"},
+    "paperbot_platform_errors_total": {"platform", "kind"},
+    "paperbot_commands_total": {"command", "outcome"},
+    "paperbot_adapter_connected": {"platform"},
+}
+# One text-format sample line: name, optional escaped labels, a value (as Prometheus writes it).
+SAMPLE = re.compile(
+    r'[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? '
+    r"(-?[0-9.e+-]+|[+-]Inf|NaN)"
+)
+
+
+def record_one_of_each(metrics: Metrics) -> None:
+    """One event on every metric, as the bot records them."""
+    with metrics.track_llm_call("gemini", "gemini-2.5-flash"):
+        metrics.llm_usage("gemini", "gemini-2.5-flash", 10, 5)
+    metrics.cache_request("sum", hit=True)
+    metrics.summaries.labels(outcome="ok").inc()
+    metrics.digest_duration.observe(3.0)
+    metrics.deliveries.labels(platform="telegram", outcome="sent").inc()
+    metrics.platform_errors.labels(platform="discord", kind="forbidden").inc()
+    metrics.commands.labels(command="summarize", outcome="ok").inc()
+    metrics.set_adapters({"telegram": True})
+
+
 def test_every_metric_is_exposed_with_its_type_and_labels() -> None:
     metrics = Metrics()
-    text = metrics.render()
+    text = metrics.render().decode()
     types = dict(line.split()[2:4] for line in text.splitlines() if line.startswith("# TYPE"))
     assert types == EXPECTED_FAMILIES
-    assert metrics.llm_calls.labelnames == ("provider", "model", "outcome")
-    assert metrics.llm_tokens.labelnames == ("provider", "model", "direction")
-    assert metrics.llm_cost.labelnames == ("provider", "model")
-    assert metrics.cache_requests.labelnames == ("kind", "result")
-    assert metrics.summaries.labelnames == ("outcome",)
-    assert metrics.deliveries.labelnames == ("platform", "outcome")
-    assert metrics.platform_errors.labelnames == ("platform", "kind")
-    assert metrics.commands.labelnames == ("command", "outcome")
-    assert metrics.adapter_connected.labelnames == ("platform",)
     assert 'paperbot_digest_duration_seconds_bucket{le="+Inf"} 0.0' in text
+    assert "paperbot_summaries_total{" not in text  # labelled series appear on first use
+    record_one_of_each(metrics)
+    labels = {
+        s.name: set(s.labels)
+        for family in text_string_to_metric_families(metrics.render().decode())
+        for s in family.samples
+    }
+    assert {name: labels[name] for name in EXPECTED_LABELS} == EXPECTED_LABELS
+
+
+def test_only_paperbot_series_and_no_created_timestamps() -> None:
+    metrics = Metrics()
+    record_one_of_each(metrics)
+    text = metrics.render().decode()
+    names = {line.split("{")[0].split()[0] for line in text.splitlines() if line[:1] != "#"}
+    assert all(name.startswith("paperbot_") for name in names), names  # no process_/python_
+    assert not [name for name in names if name.endswith("_created")]
+    assert text.endswith("\n")
+    for line in text.splitlines():
+        assert line.startswith(("# HELP ", "# TYPE ")) or SAMPLE.fullmatch(line), line
 
 
 def test_two_metrics_objects_share_nothing() -> None:
     first, second = Metrics(), Metrics()
-    first.summaries.inc(outcome="ok")
-    assert first.summaries.value(outcome="ok") == 1
-    assert second.summaries.value(outcome="ok") == 0
-    assert "paperbot_summaries_total{" not in second.render()
+    first.summaries.labels(outcome="ok").inc()
+    assert first.value("paperbot_summaries_total", outcome="ok") == 1
+    assert second.value("paperbot_summaries_total", outcome="ok") == 0
+    assert b"paperbot_summaries_total{" not in second.render()
+
+
+def test_digest_durations_fill_cumulative_buckets_even_when_the_digest_fails() -> None:
+    metrics = Metrics()
+    for seconds in (0.5, 5.0, 42.0, 5000.0):  # 5.0 falls in le="5.0": bounds are inclusive
+        metrics.digest_duration.observe(seconds)
+    with pytest.raises(RuntimeError), metrics.digest_duration.time():
+        raise RuntimeError("the digest failed")
+    lines = metrics.render().decode().splitlines()
+    assert 'paperbot_digest_duration_seconds_bucket{le="1.0"} 2.0' in lines  # 0.5 and the failure
+    assert 'paperbot_digest_duration_seconds_bucket{le="5.0"} 3.0' in lines
+    assert 'paperbot_digest_duration_seconds_bucket{le="60.0"} 4.0' in lines
+    assert 'paperbot_digest_duration_seconds_bucket{le="3600.0"} 4.0' in lines
+    assert 'paperbot_digest_duration_seconds_bucket{le="+Inf"} 5.0' in lines
+    assert "paperbot_digest_duration_seconds_count 5.0" in lines
+
+
+def test_odd_label_values_are_escaped() -> None:
+    metrics = Metrics()
+    metrics.llm_usage("openai", 'my "local"\\model\n2', 1, 1)  # a model name from settings
+    text = metrics.render().decode()
+    assert 'model="my \\"local\\"\\\\model\\n2"' in text
+    for line in text.splitlines():
+        assert line.startswith(("# HELP ", "# TYPE ")) or SAMPLE.fullmatch(line), line
 
 
 @pytest.mark.parametrize(
@@ -99,25 +167,26 @@ def test_llm_usage_counts_tokens_and_cost(caplog: pytest.LogCaptureFixture) -> N
     cost = metrics.llm_usage("gemini", "gemini-2.5-flash", 10_000, 2_000)
     metrics.llm_usage("gemini", "gemini-2.5-flash", 10_000, 2_000)
     assert cost == pytest.approx(0.008)
-    text = metrics.render()
+    text = metrics.render().decode()
     assert (
-        'paperbot_llm_tokens_total{provider="gemini",model="gemini-2.5-flash",direction="in"} 20000.0'
+        'paperbot_llm_tokens_total{direction="in",model="gemini-2.5-flash",provider="gemini"} 20000.0'
         in text
     )
     assert (
-        'paperbot_llm_tokens_total{provider="gemini",model="gemini-2.5-flash",direction="out"} 4000.0'
+        'paperbot_llm_tokens_total{direction="out",model="gemini-2.5-flash",provider="gemini"} 4000.0'
         in text
     )
-    assert metrics.llm_cost.value(provider="gemini", model="gemini-2.5-flash") == pytest.approx(
-        0.016
+    cost_usd_total = metrics.value(
+        "paperbot_llm_cost_usd_total", provider="gemini", model="gemini-2.5-flash"
     )
+    assert cost_usd_total == pytest.approx(0.016)
     with caplog.at_level(logging.INFO, logger="bot.infra.metrics"):
         assert metrics.llm_usage("openai", "llama3", 100, 100) == 0.0
         metrics.llm_usage("openai", "llama3", 100, 100)
     assert [r.getMessage() for r in caplog.records] == [
         "no price known for model llama3: its estimated cost counts as 0"
     ]  # noted once, not on every call
-    assert 'paperbot_llm_cost_usd_total{provider="openai",model="llama3"} 0.0' in metrics.render()
+    assert b'paperbot_llm_cost_usd_total{model="llama3",provider="openai"} 0.0' in metrics.render()
 
 
 def test_custom_prices_replace_the_table() -> None:
@@ -141,8 +210,8 @@ async def test_track_llm_call_counts_each_outcome_and_reraises() -> None:
         with pytest.raises(type(error)):
             await call(error)
     counted = {
-        outcome: metrics.llm_calls.value(
-            provider="gemini", model="gemini-2.5-flash", outcome=outcome
+        outcome: metrics.value(
+            "paperbot_llm_calls_total", provider="gemini", model="gemini-2.5-flash", outcome=outcome
         )
         for outcome in ("ok", "timeout", "invalid_output", "error")
     }
@@ -203,7 +272,7 @@ def test_cache_requests_and_adapter_states() -> None:
     metrics.cache_request("sum", hit=False)
     metrics.cache_request("sum", hit=True)
     metrics.set_adapters({"telegram": True, "discord": False})
-    text = metrics.render()
+    text = metrics.render().decode()
     assert 'paperbot_cache_requests_total{kind="sum",result="hit"} 2.0' in text
     assert 'paperbot_cache_requests_total{kind="sum",result="miss"} 1.0' in text
     assert 'paperbot_adapter_connected{platform="telegram"} 1.0' in text

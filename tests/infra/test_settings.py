@@ -19,7 +19,9 @@ def test_no_keys_means_extractive_and_embedded_redis() -> None:
 def test_a_gemini_key_picks_gemini_and_never_prints() -> None:
     s = Settings.from_env({"GEMINI_API_KEY": "AIza-secret-value", "PAPERBOT_LANGUAGE": "zh"})
     assert s.llm_provider == "gemini" and s.llm_model == "gemini-2.5-flash"
-    assert s.gemini_api_key is not None and s.gemini_api_key.get() == "AIza-secret-value"
+    assert (
+        s.gemini_api_key is not None and s.gemini_api_key.get_secret_value() == "AIza-secret-value"
+    )
     assert "AIza-secret-value" not in repr(s) and "AIza-secret-value" not in str(s)
     assert s.language == "zh"
 
@@ -30,6 +32,41 @@ def test_a_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     s = Settings.from_env(dotenv=tmp_path / ".env")
     assert s.llm_provider == "openai" and s.llm_model == "gpt-4o-mini"
+
+
+def test_the_environment_beats_the_dotenv_file_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("PAPERBOT_LANGUAGE=zh\nPAPERBOT_USER_RATE_LIMIT=5\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PAPERBOT_USER_RATE_LIMIT", raising=False)
+    monkeypatch.setenv("PAPERBOT_LANGUAGE", "en")
+    s = Settings.from_env()
+    assert (s.language, s.user_rate_limit) == ("en", 5)
+
+
+def test_settings_built_in_code_never_read_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("PAPERBOT_LANGUAGE=zh\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-from-the-shell")
+    s = Settings(redis_url="redis://127.0.0.1:1/0", arxiv_delay_s=0)
+    assert (s.llm_provider, s.llm_model, s.language, s.gemini_api_key) == (
+        "extractive", "extractive", "en", None
+    )  # fmt: skip
+
+
+def test_blank_values_mean_the_default_and_google_api_key_stands_in() -> None:
+    s = Settings.from_env(
+        {"PAPERBOT_ARXIV_DELAY_SECONDS": "  ", "GEMINI_API_KEY": "", "GOOGLE_API_KEY": " g-key ",
+         "PAPERBOT_LOG_FORMAT": " JSON ", "PAPERBOT_ARXIV_API_URL": "http://127.0.0.1:9/api/"}
+    )  # fmt: skip
+    assert s.arxiv_delay_s == 3.0 and s.log_format == "json"
+    assert s.arxiv_api_url == "http://127.0.0.1:9/api"
+    assert s.llm_provider == "gemini" and s.gemini_api_key is not None
+    assert s.gemini_api_key.get_secret_value() == "g-key"
+    assert s.secret_values() == ["g-key"]
 
 
 @pytest.mark.parametrize(
@@ -43,6 +80,11 @@ def test_a_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ({"PAPERBOT_ARXIV_API_URL": "ftp://x"}, "http(s) URL"),
         ({"PAPERBOT_EMBEDDING_MODEL": "gemini-embedding-001"}, "needs PAPERBOT_LLM_PROVIDER"),
         ({"PAPERBOT_GEMINI_THINKING_BUDGET": "-5"}, "at least -1"),
+        ({"PAPERBOT_LLM_CONCURRENCY": "0"}, "PAPERBOT_LLM_CONCURRENCY must be at least 1"),
+        (
+            {"PAPERBOT_USER_RATE_LIMIT": "lots"},
+            "PAPERBOT_USER_RATE_LIMIT must be a number, not 'lots'",
+        ),
         (
             {
                 "GEMINI_API_KEY": "k",

@@ -290,14 +290,21 @@ def test_front_matter_lists_authors_affiliations_and_title_notes() -> None:
         (BASE, "", "x1.png", "https://arxiv.org/html/2408.13714v1/x1.png"),
         (BASE, "", "2408.13714v1/x1.png", "https://arxiv.org/html/2408.13714v1/x1.png"),
         (BASE.rstrip("/"), "", "2408.13714v1/x1.png", "https://arxiv.org/html/2408.13714v1/x1.png"),
-        ("https://arxiv.org/html/2408.13714", '<base href="/html/2408.13714v2/">',
-         "extracted/5811455/fig/teaser.jpg",
-         "https://arxiv.org/html/2408.13714v2/extracted/5811455/fig/teaser.jpg"),
+        (
+            "https://arxiv.org/html/2408.13714",
+            '<base href="/html/2408.13714v2/">',
+            "extracted/5811455/fig/teaser.jpg",
+            "https://arxiv.org/html/2408.13714v2/extracted/5811455/fig/teaser.jpg",
+        ),
         (BASE, "", "https://example.org/a.png", "https://example.org/a.png"),
-        ("http://127.0.0.1:8080/html/2408.13714v1/", "", "x1.png",
-         "http://127.0.0.1:8080/html/2408.13714v1/x1.png"),
+        (
+            "http://127.0.0.1:8080/html/2408.13714v1/",
+            "",
+            "x1.png",
+            "http://127.0.0.1:8080/html/2408.13714v1/x1.png",
+        ),
     ],
-)  # fmt: skip
+)
 def test_figure_src_is_resolved_against_the_page(
     base: str, head: str, src: str, expected: str
 ) -> None:

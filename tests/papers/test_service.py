@@ -166,8 +166,15 @@ async def test_a_pdf_only_paper_is_read_from_its_pdf(
 ) -> None:
     from support.paperkit import pdf_paper
 
-    arxiv.add(talklora("2410.00002", title="Residual Adapters for Talking Heads", html=None,
-                       abstract="We propose residual adapters.", pdf=pdf_paper()))  # fmt: skip
+    arxiv.add(
+        talklora(
+            "2410.00002",
+            title="Residual Adapters for Talking Heads",
+            html=None,
+            abstract="We propose residual adapters.",
+            pdf=pdf_paper(),
+        )
+    )
     meta = await core.papers.meta(PaperId(base="2410.00002"))
     summary, _ = await core.papers.summary(meta, "en")
     text = await core.papers.full_text(meta)
@@ -188,8 +195,15 @@ async def test_a_real_arxiv_pdf_gives_its_code_link_and_teaser_figure(
     from pathlib import Path
 
     pdf = (Path(str(shared_fixtures)) / "pdfs" / "2501.10120v1.pdf").read_bytes()
-    arxiv.add(talklora("2501.10120", title="PaSa: An LLM Agent for Comprehensive Academic "
-                       "Paper Search", abstract="We introduce PaSa.", html=None, pdf=pdf))  # fmt: skip
+    arxiv.add(
+        talklora(
+            "2501.10120",
+            title="PaSa: An LLM Agent for Comprehensive Academic Paper Search",
+            abstract="We introduce PaSa.",
+            html=None,
+            pdf=pdf,
+        )
+    )
     meta = await core.papers.meta(PaperId(base="2501.10120"))
     summary, _ = await core.papers.summary(meta, "en")
     figure = await core.papers.figure(meta)

@@ -147,8 +147,9 @@ async def test_a_paper_is_embedded_once_for_every_question_and_process(
     assert texts(gemini, "RETRIEVAL_QUERY") == [PARAPHRASE, "which LoRA rank works best?"]
     assert all(r.body["requests"][0]["outputDimensionality"] == 768 for r in gemini.embed_requests)
     assert await core.redis.exists(core.qa.embeddings.key(f"{PAPER}v1"))  # type: ignore[union-attr]
-    metrics = core.metrics.render()
-    assert 'model="gemini-embedding-001",outcome="ok"} 3' in metrics
+    embedding = {"provider": "gemini", "model": "gemini-embedding-001"}
+    assert core.metrics.value("paperbot_llm_calls_total", **embedding, outcome="ok") == 3
+    assert core.metrics.value("paperbot_llm_tokens_total", **embedding, direction="in") > 0
 
     other = await build_core(with_embeddings(arxiv, redis_url, gemini))  # another process
     try:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.chat.contract import ChatRef, Command, Conversation, Post, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, Command, Post, SentRef
 from bot.chat.plaintext import post_text
 
 CHAT = ChatRef("test", "chat-1")
@@ -61,23 +60,22 @@ class RecordingAdapter:
     def __init__(self) -> None:
         self.posts: dict[str, list[Post]] = {}
         self.blocked: set[str] = set()
-        self.on_unreachable: Callable[[ChatRef, str], Awaitable[None]] | None = None
         self.block_after: int | None = None  # sends beyond this many hang (a dying process)
         self.send_delay = 0.0  # seconds each send takes (a platform's round trip)
         self.sends = 0
 
-    async def start(self, on_command: Callable[[Command, Conversation], Awaitable[None]]) -> None:
+    connected = True
+
+    async def start(self) -> None:
         """Nothing to connect."""
 
     async def send(self, chat: ChatRef, post: Post) -> SentRef:
-        """Record the post (or report the chat unreachable)."""
+        """Record the post (a blocked chat raises ChatUnreachable)."""
         if self.block_after is not None and self.sends >= self.block_after:
             await asyncio.Event().wait()
         await asyncio.sleep(self.send_delay)
         if chat.chat_id in self.blocked:
-            if self.on_unreachable is not None:
-                await self.on_unreachable(chat, "Forbidden: bot was blocked by the user")
-            return SentRef(chat)
+            raise ChatUnreachable(chat, "Forbidden: bot was blocked by the user")
         self.sends += 1
         self.posts.setdefault(chat.chat_id, []).append(post)
         return SentRef(chat, (str(self.sends),))

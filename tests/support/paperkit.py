@@ -115,12 +115,12 @@ def settings_for(
         "arxiv_timeout_s": 5.0,
     }
     if gemini is not None:
-        from bot.infra.settings import Secret
+        from pydantic import SecretStr
 
         fields.update(
             llm_provider="gemini",
             llm_model="gemini-2.5-flash",
-            gemini_api_key=Secret("test-key-123456"),
+            gemini_api_key=SecretStr("test-key-123456"),
             gemini_base_url=gemini.url,
             llm_timeout_s=5.0,
         )
@@ -142,7 +142,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PAPERBOT_LLM_TIMEOUT_SECONDS": str(settings.llm_timeout_s),
     }
     if settings.gemini_api_key:
-        env["GEMINI_API_KEY"] = settings.gemini_api_key.get()
+        env["GEMINI_API_KEY"] = settings.gemini_api_key.get_secret_value()
         env["PAPERBOT_GEMINI_BASE_URL"] = settings.gemini_base_url or ""
         env["PAPERBOT_LLM_MODEL"] = settings.llm_model
     if settings.embedding_model:

@@ -20,12 +20,23 @@ from support.fakes.discord_server import (
     FakeDiscord,
     Message,
 )
+from support.memory_adapter import DictPosts, RouterHost, until
 from support.render_checks import card
 
 from adapters.discord import DiscordAdapter
-from bot.chat.contract import Block, ChatRef, Command, Conversation, Post
+from bot.chat.contract import (
+    Block,
+    ChatRef,
+    ChatUnreachable,
+    Command,
+    CommandInfo,
+    Conversation,
+    OptionInfo,
+    Post,
+    PostMemory,
+)
 from bot.chat.post_memory import PostIndex
-from bot.chat.router import CommandInfo, OptionInfo, Router
+from bot.chat.router import Router
 
 SUMMARIZE = CommandInfo(
     "summarize", "Summarize an arXiv paper", "总结一篇 arXiv 论文", "/summarize 1",
@@ -48,7 +59,7 @@ class Core:
     """The core side: a Router whose handlers record commands and answer like paperbot."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.commands: list[Command] = []
+        self.seen: list[Command] = []
         self.router = Router()
         self.delay = delay
         handlers = (self.start, self.summarize, self.boom, self.note, self.silent, self.ask)
@@ -57,13 +68,13 @@ class Core:
 
     async def start(self, command: Command, conversation: Conversation) -> None:
         """Answer with one line."""
-        self.commands.append(command)
+        self.seen.append(command)
         await asyncio.sleep(self.delay)
         await conversation.reply(Post(text=f"hello {command.args} @everyone"))
 
     async def summarize(self, command: Command, conversation: Conversation) -> None:
         """Two status lines, then the card."""
-        self.commands.append(command)
+        self.seen.append(command)
         await conversation.status("⏳ Fetching the paper…")
         await conversation.status("⏳ Reading the paper…")
         await conversation.reply(card())
@@ -82,11 +93,11 @@ class Core:
 
     async def silent(self, command: Command, conversation: Conversation) -> None:
         """Return without answering."""
-        self.commands.append(command)
+        self.seen.append(command)
 
     async def ask(self, command: Command, conversation: Conversation) -> None:
         """A status, then an answer about the paper the question was about (like /ask's)."""
-        self.commands.append(command)
+        self.seen.append(command)
         await conversation.status(f"Reading {command.reply_to_paper} for your question…")
         await asyncio.sleep(self.delay)
         sources = Block("Sources", items=("§4 Ablation, p. 6",))
@@ -108,13 +119,15 @@ def posts(redis_client: aioredis.Redis) -> PostIndex:
 
 
 @asynccontextmanager
-async def running(dc: FakeDiscord, core: Core, **options: Any) -> AsyncIterator[DiscordAdapter]:
-    """A started adapter wired to the core; stopped on exit."""
-    adapter = DiscordAdapter(
-        dc.token, commands=COMMANDS, api_url=dc.api_url, gateway_url=dc.gateway_url, **options
-    )
-    await adapter.start(core.router.dispatch)
+async def running(
+    dc: FakeDiscord, core: Core, posts: PostMemory | None = None
+) -> AsyncIterator[DiscordAdapter]:
+    """A started adapter wired to the core (and ``posts``), connected; stopped on exit."""
+    host = RouterHost(core.router, posts or DictPosts())
+    adapter = DiscordAdapter(host, token=dc.token, api_url=dc.api_url, gateway_url=dc.gateway_url)
+    await adapter.start()
     try:
+        await until(lambda: adapter.connected, what="discord connected")
         yield adapter
     finally:
         await adapter.stop()
@@ -150,7 +163,7 @@ async def test_a_dm_summarize_is_deferred_then_shows_status_card_and_analysis(
         ix = dc.push_command("summarize", {"paper": "2408.13714", "language": "zh"}, dm=True)
         answer, analysis = await dc.await_answers(ix, 2)
     assert [c["type"] for c in ix.callbacks] == [5]  # deferred: "paperbot is thinking…"
-    (command,) = core.commands
+    (command,) = core.seen
     assert (command.name, command.args, command.chat_type, command.user_is_admin) == (
         "summarize", "2408.13714 --lang zh", "private", True,
     )  # fmt: skip
@@ -182,7 +195,7 @@ async def test_guild_commands_know_who_manages_the_channel_and_which_thread(
         ]
         for ix in asked:
             await dc.await_answers(ix, 1)
-    seen = sorted((c.user_id, c.chat, c.chat_type, c.user_is_admin) for c in core.commands)
+    seen = sorted((c.user_id, c.chat, c.chat_type, c.user_is_admin) for c in core.seen)
     assert seen == [
         ("7", ChatRef("discord", str(PAPERS)), "group", True),
         ("8", ChatRef("discord", str(GENERAL)), "group", False),
@@ -210,7 +223,7 @@ async def test_bad_options_get_a_private_explanation_and_never_reach_the_core(
         (answer,) = await dc.await_answers(ix, 1)
     assert [c["type"] for c in ix.callbacks] == [4] and answer.ephemeral
     assert says in answer.content
-    assert core.commands == []
+    assert core.seen == []
 
 
 async def test_a_command_discord_still_lists_but_we_dropped_gets_a_private_note(
@@ -246,7 +259,7 @@ async def test_a_handler_that_never_answers_leaves_no_thinking_message(dc: FakeD
     async with running(dc, core):
         ix = dc.push_command("silent", {})
         await dc.wait_until(lambda: ix.original is not None and ix.original.deleted)
-    assert len(core.commands) == 1 and dc.answers(ix) == []
+    assert len(core.seen) == 1 and dc.answers(ix) == []
 
 
 async def test_send_posts_the_card_and_opens_a_thread_with_the_analysis(dc: FakeDiscord) -> None:
@@ -288,20 +301,18 @@ async def test_thread_trouble_never_stops_the_card_or_the_analysis(
     assert "6. Summary" in analysis.text
 
 
-async def test_unreachable_channels_are_reported_not_raised(dc: FakeDiscord) -> None:
-    reported: list[tuple[ChatRef, str]] = []
-
-    async def unreachable(chat: ChatRef, reason: str) -> None:
-        reported.append((chat, reason))
-
+async def test_unreachable_channels_raise_chat_unreachable(dc: FakeDiscord) -> None:
     dc.forbid(GENERAL)
     lost = [ChatRef("discord", str(GENERAL)), ChatRef("discord", "99999"), ChatRef("discord", "x")]
-    async with running(dc, Core(), on_unreachable=unreachable) as adapter:
-        refs = [await adapter.send(chat, card()) for chat in lost]
+    refused: list[ChatUnreachable] = []
+    async with running(dc, Core()) as adapter:
+        for chat in lost:
+            with pytest.raises(ChatUnreachable) as raised:
+                await adapter.send(chat, card())
+            refused.append(raised.value)
         served = await adapter.send(ChatRef("discord", str(PAPERS)), Post(text="digest"))
-    assert [r.message_ids for r in refs] == [(), (), ()]
-    assert [chat for chat, _ in reported] == lost
-    assert reported[0][1] == "403 Missing Access" and reported[1][1] == "404 Unknown Channel"
+    assert [r.chat for r in refused] == lost and dc.visible(GENERAL) == []
+    assert refused[0].reason == "403 Missing Access" and refused[1].reason == "404 Unknown Channel"
     assert len(served.message_ids) == 1 and dc.visible(PAPERS)[0].content == "digest"
 
 
@@ -323,7 +334,7 @@ async def test_ten_commands_at_once_are_answered_together(dc: FakeDiscord) -> No
         await asyncio.gather(*(dc.await_answers(ix, 1) for ix in asked))
         elapsed = time.monotonic() - began
     assert elapsed < 2.5, elapsed
-    assert sorted(c.user_id for c in core.commands) == [str(100 + n) for n in range(10)]
+    assert sorted(c.user_id for c in core.seen) == [str(100 + n) for n in range(10)]
 
 
 async def test_stop_restores_discords_own_urls(dc: FakeDiscord) -> None:
@@ -336,7 +347,7 @@ async def test_stop_restores_discords_own_urls(dc: FakeDiscord) -> None:
         assert str(DiscordWebSocket.DEFAULT_GATEWAY) == dc.gateway_url
     assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     assert before[0] == "https://discord.com/api/v10"
-    assert dc.token not in repr(DiscordAdapter(dc.token, commands=()))
+    assert dc.token not in repr(DiscordAdapter(RouterHost(Router()), token=dc.token))
 
 
 async def post_card(dc: FakeDiscord, adapter: DiscordAdapter) -> int:
@@ -364,7 +375,7 @@ async def test_a_message_in_a_cards_thread_is_a_question_answered_there(
         thread = await post_card(dc, adapter)
         said = dc.push_message(f"<@{BOT_ID}> which LoRA  rank works best?", channel_id=thread)
         answer = await answered(dc, said)
-    (command,) = core.commands
+    (command,) = core.seen
     assert (command.name, command.args, command.reply_to_paper) == (
         "ask", "which LoRA rank works best?", "2408.13714v1",
     )  # fmt: skip
@@ -390,7 +401,7 @@ async def test_chatter_other_bots_and_its_own_messages_are_not_questions(
         last = dc.push_message("and on which dataset?", channel_id=thread)
         await answered(dc, last)
         await asyncio.sleep(0.3)  # an answer to the bot's own answer would come now
-    assert [c.args for c in core.commands] == ["and on which dataset?"]
+    assert [c.args for c in core.seen] == ["and on which dataset?"]
     assert [m.author_id for m in dc.visible(GENERAL) + dc.visible(TOPIC)] == [42, 42, 42]
     assert dc.typed_in(GENERAL) == dc.typed_in(TOPIC) == 0
 
@@ -407,7 +418,7 @@ async def test_a_reply_to_a_summarize_answer_and_then_to_that_answer_continues_t
         answer = await answered(dc, first)
         second = dc.push_message("why that one?", channel_id=where, reply_to=answer.id)
         await answered(dc, second)
-    asks = [c for c in core.commands if c.name == "ask"]
+    asks = [c for c in core.seen if c.name == "ask"]
     chat, kind = ChatRef("discord", str(where)), "private" if where == DM else "group"
     assert [(c.args, c.reply_to_paper, c.chat, c.chat_type) for c in asks] == [
         ("which rank?", "2408.13714v1", chat, kind),
@@ -423,7 +434,7 @@ async def test_a_thread_the_gateway_never_described_is_looked_up(
     async with running(dc, core, posts=posts) as adapter:
         thread = await post_card(dc, adapter)
         await answered(dc, dc.push_message("which rank?", channel_id=thread))
-    (command,) = core.commands
+    (command,) = core.seen
     assert command.chat == ChatRef("discord", str(PAPERS), str(thread))
     assert [c.path for c in dc.calls_of("channel")].count(f"/channels/{thread}") == 1
 
@@ -440,7 +451,7 @@ async def test_without_the_message_content_intent_slash_commands_still_work(
         ix = dc.push_command("start", {}, channel_id=thread)
         await dc.await_answers(ix, 1)
         await asyncio.sleep(0.3)
-    assert [c.name for c in core.commands] == ["start"]
+    assert [c.name for c in core.seen] == ["start"]
     refused, accepted = dc.identified
     assert refused["intents"] & MESSAGE_CONTENT and not accepted["intents"] & MESSAGE_CONTENT
 
@@ -460,4 +471,4 @@ async def test_a_broken_index_never_costs_the_post(dc: FakeDiscord) -> None:
         ix = dc.push_command("start", {}, channel_id=thread)
         await dc.await_answers(ix, 1)
         await asyncio.sleep(0.3)
-    assert dc.visible(thread) and [c.name for c in core.commands] == ["start"]
+    assert dc.visible(thread) and [c.name for c in core.seen] == ["start"]

@@ -15,13 +15,14 @@ import pytest
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.discord_server import BOT_ID, GENERAL, PAPERS, FakeDiscord, Message, problems
 from support.fakes.gemini_server import FakeGemini
+from support.memory_adapter import until
 from support.paperkit import gemini_responder, process_env, settings_for, talklora
 from support.paths import REPO
 
 from adapters.discord import DiscordAdapter
 from bot.app import Core, build_core
 from bot.arxiv.ids import parse_paper_ref
-from bot.chat.contract import ChatRef, Post
+from bot.chat.contract import ChatRef, ChatUnreachable, Post
 from bot.summaries.card import paper_post
 
 TITLE = "TalkLoRA: *fast* & light_weight @everyone"
@@ -47,17 +48,10 @@ async def bot(
     arxiv: FakeArxiv, gemini: FakeGemini, dc: FakeDiscord, redis_url: str, redis_client: object
 ) -> AsyncIterator[tuple[Core, DiscordAdapter]]:
     core = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=20))
-    adapter = DiscordAdapter(
-        dc.token,
-        commands=core.router.commands(),
-        api_url=dc.api_url,
-        gateway_url=dc.gateway_url,
-        on_unreachable=core.on_unreachable,
-        on_migrated=core.on_migrated,
-        posts=core.post_index,
-    )
-    await adapter.start(core.handle)
+    adapter = DiscordAdapter(core, token=dc.token, api_url=dc.api_url, gateway_url=dc.gateway_url)
     core.attach(adapter)  # wired as `paperbot run` wires it
+    await adapter.start()
+    await until(lambda a=adapter: a.connected, what="discord connected")
     yield core, adapter
     await adapter.stop()
     await core.aclose()
@@ -143,11 +137,13 @@ async def test_bad_input_gets_a_helpful_answer(
 async def test_a_lost_channel_is_marked_unreachable_and_others_are_served(
     bot: tuple[Core, DiscordAdapter], dc: FakeDiscord
 ) -> None:
-    core, adapter = bot
+    core, _ = bot
     lost, served = ChatRef("discord", str(GENERAL)), ChatRef("discord", str(PAPERS))
     dc.forbid(GENERAL)
-    assert (await adapter.send(lost, Post(text="digest"))).message_ids == ()
-    assert len((await adapter.send(served, Post(text="digest"))).message_ids) == 1
+    with pytest.raises(ChatUnreachable) as refused:
+        await core.scheduler.send(lost, Post(text="digest"))  # the digests' way out
+    await core.chat_unreachable(refused.value.chat, refused.value.reason)  # as the runner does
+    assert len((await core.scheduler.send(served, Post(text="digest"))).message_ids) == 1
     assert await core.chats.unreachable_reason(lost) == "403 Missing Access"
     assert [m.content for m in dc.visible(PAPERS)] == ["digest"]
     # Someone there uses the bot again: the channel counts as reachable again.
@@ -194,9 +190,11 @@ async def test_a_message_in_a_cards_thread_is_answered_there_even_after_a_restar
     thread = 0
     for day in ("yesterday", "today"):
         core = await build_core(settings)
-        adapter = DiscordAdapter(dc.token, commands=core.router.commands(), api_url=dc.api_url,
-                                 gateway_url=dc.gateway_url, posts=core.post_index)  # fmt: skip
-        await adapter.start(core.handle)
+        adapter = DiscordAdapter(
+            core, token=dc.token, api_url=dc.api_url, gateway_url=dc.gateway_url
+        )
+        await adapter.start()
+        await until(lambda a=adapter: a.connected, what="discord connected")
         try:
             if day == "yesterday":
                 meta = (await core.papers.resolve(parse_paper_ref("2408.13714"))).meta

@@ -12,13 +12,24 @@ from typing import Any
 import httpx
 import pytest
 from support.fakes.telegram_server import Call, FakeTelegram
+from support.memory_adapter import RouterHost, until
 from support.render_checks import check_telegram as check
 from support.servers import free_port
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.commands import ParsedCommand, parse_command
-from bot.chat.contract import Block, ChatRef, Command, Conversation, Image, Link, Post
-from bot.chat.router import CommandInfo, Router
+from bot.chat.contract import (
+    Block,
+    ChatRef,
+    ChatUnreachable,
+    Command,
+    CommandInfo,
+    Conversation,
+    Image,
+    Link,
+    Post,
+)
+from bot.chat.router import Router
 
 COMMANDS = (
     CommandInfo("start", "Start", "开始"),
@@ -49,8 +60,9 @@ class Core:
     """The core side: a Router whose handlers record commands and answer like paperbot."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.commands: list[Command] = []
+        self.seen: list[Command] = []
         self.router = Router()
+        self.host = RouterHost(self.router)
         self.delay = delay
         self.router.add(COMMANDS[0], self.start)
         self.router.add(COMMANDS[1], self.summarize)
@@ -59,7 +71,7 @@ class Core:
 
     async def start(self, command: Command, conversation: Conversation) -> None:
         """Answer with one line."""
-        self.commands.append(command)
+        self.seen.append(command)
         await asyncio.sleep(self.delay)
         await conversation.reply(Post(text=f"hello {command.args}"))
 
@@ -70,7 +82,7 @@ class Core:
 
     async def summarize(self, command: Command, conversation: Conversation) -> None:
         """Two status lines, some work, then the card."""
-        self.commands.append(command)
+        self.seen.append(command)
         await conversation.status("⏳ Fetching the paper…")
         await conversation.status("⏳ Reading the paper…")
         await asyncio.sleep(self.delay)
@@ -86,9 +98,10 @@ def tg() -> Iterator[FakeTelegram]:
 @asynccontextmanager
 async def running(tg: FakeTelegram, core: Core, **options: Any) -> AsyncIterator[TelegramAdapter]:
     """A started adapter wired to the core; stopped on exit."""
-    adapter = TelegramAdapter(tg.token, commands=COMMANDS, base_url=tg.base_url, **options)
-    await adapter.start(core.router.dispatch)
+    adapter = TelegramAdapter(core.host, token=tg.token, base_url=tg.base_url, **options)
+    await adapter.start()
     try:
+        await until(lambda: adapter.connected, what="telegram connected")
         yield adapter
     finally:
         await adapter.stop()
@@ -120,7 +133,7 @@ async def test_private_summarize_shows_status_then_photo_and_card(tg: FakeTelegr
     async with running(tg, core):
         asked = tg.push_message(42, 42, "/summarize 2408.13714")
         await tg.await_sent(42, 3)
-    (command,) = core.commands
+    (command,) = core.seen
     assert (command.name, command.args, command.chat_type, command.user_is_admin) == (
         "summarize", "2408.13714", "private", True,
     )  # fmt: skip
@@ -156,7 +169,7 @@ async def test_group_commands_are_for_us_only_and_know_who_is_admin(tg: FakeTele
         tg.push_message(-1002, 0, "/start channel", chat_type="channel")
         await tg.await_sent(-1001, 2)
         await tg.await_sent(-1002, 1)
-    seen = sorted((c.args, c.chat_type, c.user_is_admin, c.chat.thread_id) for c in core.commands)
+    seen = sorted((c.args, c.chat_type, c.user_is_admin, c.chat.thread_id) for c in core.seen)
     assert seen == [
         ("admin", "group", True, "5"),
         ("channel", "channel", True, None),
@@ -174,7 +187,7 @@ async def test_group_summarize_with_bot_name_gets_the_card(tg: FakeTelegram) -> 
     assert [c.method for c in sent[:2]] == ["sendMessage", "sendPhoto"]
     for message in sent[2:]:
         check(message.params["text"])
-    assert core.commands[0].chat_type == "group" and not core.commands[0].user_is_admin
+    assert core.seen[0].chat_type == "group" and not core.seen[0].user_is_admin
 
 
 async def test_unknown_commands_reach_the_core_and_replies_to_cards_become_questions(
@@ -190,11 +203,11 @@ async def test_unknown_commands_reach_the_core_and_replies_to_cards_become_quest
         tg.push_message(42, 42, "what about <speed>?", reply_to=sent[-1].result["message_id"])
         tg.push_message(42, 42, "plain text is ignored")
         await tg.await_sent(42, len(sent) + 1)
-    question = core.commands[-1]
+    question = core.seen[-1]
     assert (question.name, question.args, question.reply_to_paper) == (
         "ask", "what about <speed>?", "2408.13714v1",
     )  # fmt: skip
-    assert len(core.commands) == 2
+    assert len(core.seen) == 2
 
 
 async def test_ten_chats_at_once_are_answered_together(tg: FakeTelegram) -> None:
@@ -230,17 +243,14 @@ async def test_a_network_error_is_retried(tg: FakeTelegram) -> None:
     assert texts(tg.sent(78)) == ["digest"]
 
 
-async def test_blocked_chat_is_reported_not_raised(tg: FakeTelegram) -> None:
-    reported: list[tuple[ChatRef, str]] = []
-
-    async def unreachable(chat: ChatRef, reason: str) -> None:
-        reported.append((chat, reason))
-
-    async with running(tg, Core(), on_unreachable=unreachable) as adapter:
+async def test_a_blocked_chat_raises_chat_unreachable_and_gets_nothing(tg: FakeTelegram) -> None:
+    async with running(tg, Core()) as adapter:
         tg.fail_next("sendPhoto", 403, "Forbidden: bot was blocked by the user")
-        ref = await adapter.send(ChatRef("telegram", "79"), card())
-    assert reported == [(ChatRef("telegram", "79"), "Forbidden: bot was blocked by the user")]
-    assert ref.message_ids == () and tg.sent(79) == []
+        with pytest.raises(ChatUnreachable) as raised:
+            await adapter.send(ChatRef("telegram", "79"), card())
+    assert raised.value.chat == ChatRef("telegram", "79")
+    assert raised.value.reason == "Forbidden: bot was blocked by the user"
+    assert tg.sent(79) == []
 
 
 async def test_a_failing_handler_leaves_no_stale_status_line(tg: FakeTelegram) -> None:
@@ -271,18 +281,14 @@ async def test_unparsable_html_is_resent_as_plain_text(tg: FakeTelegram) -> None
 
 
 async def test_migrated_group_is_reported_and_gets_the_post(tg: FakeTelegram) -> None:
-    moves: list[tuple[ChatRef, ChatRef]] = []
-
-    async def migrated(old: ChatRef, new: ChatRef) -> None:
-        moves.append((old, new))
-
-    async with running(tg, Core(), on_migrated=migrated) as adapter:
+    core = Core()
+    async with running(tg, core) as adapter:
         tg.fail_next(
             "sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
             migrate_to_chat_id=-100999, chat_id=-5,
         )  # fmt: skip
         ref = await adapter.send(ChatRef("telegram", "-5"), Post(text="digest"))
-    assert moves == [(ChatRef("telegram", "-5"), ChatRef("telegram", "-100999"))]
+    assert core.host.migrated == [(ChatRef("telegram", "-5"), ChatRef("telegram", "-100999"))]
     assert texts(tg.sent(-100999)) == ["digest"] and ref.chat.chat_id == "-100999"
 
 

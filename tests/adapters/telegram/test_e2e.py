@@ -12,6 +12,7 @@ import pytest
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
 from support.fakes.telegram_server import FakeTelegram
+from support.memory_adapter import until
 from support.paperkit import gemini_responder, settings_for, talklora
 from support.render_checks import check_telegram as check
 
@@ -40,17 +41,10 @@ async def bot(
     arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
 ) -> AsyncIterator[tuple[Core, TelegramAdapter]]:
     core = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=3))
-    adapter = TelegramAdapter(
-        tg.token,
-        commands=core.router.commands(),
-        base_url=tg.base_url,
-        on_unreachable=core.on_unreachable,
-        on_migrated=core.on_migrated,
-        poll_timeout=0.5,
-        posts=core.post_index,
-    )
-    await adapter.start(core.handle)
-    core.attach(adapter)
+    adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
+    core.attach(adapter)  # wired as `paperbot run` wires it
+    await adapter.start()
+    await until(lambda: adapter.connected, what="telegram connected")
     yield core, adapter
     await adapter.stop()
     await core.aclose()
@@ -155,9 +149,13 @@ async def test_a_blocked_chat_is_marked_unreachable_and_others_are_served(
     core, adapter = bot
     from bot.chat.contract import Post
 
+    # The user blocks the bot while it answers: the answer is refused and nothing else tried.
     tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=77)
-    await adapter.send(ChatRef("telegram", "77"), Post(text="digest"))
+    tg.push_message(77, 77, "/help")
+    await until(lambda: [c.status for c in tg.calls_of("sendMessage")] == [403], what="a 403")
     await adapter.send(ChatRef("telegram", "78"), Post(text="digest"))
+    await asyncio.sleep(0.3)
+    assert [c.status for c in tg.calls_of("sendMessage")] == [403, 200]
     reason = await core.chats.unreachable_reason(ChatRef("telegram", "77"))
     assert reason is not None and "blocked" in reason
     assert texts(tg, 78) == ["digest"]
@@ -235,10 +233,10 @@ async def test_a_reply_to_yesterdays_card_is_a_question_about_its_paper(
     settings = settings_for(arxiv, redis_url, gemini)
     for day in ("yesterday", "today"):
         core = await build_core(settings)
-        adapter = TelegramAdapter(tg.token, commands=core.router.commands(), base_url=tg.base_url,
-                                  poll_timeout=0.5, posts=core.post_index)  # fmt: skip
-        await adapter.start(core.handle)
+        adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
+        await adapter.start()
         try:
+            await until(lambda a=adapter: a.connected, what="telegram connected")
             if day == "yesterday":
                 tg.push_message(-500, 1, "/summarize 2408.13714", chat_type="group")
                 sent = await tg.await_sent(-500, 3, timeout=15)

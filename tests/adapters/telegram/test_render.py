@@ -59,11 +59,15 @@ def test_empty_post_renders_nothing() -> None:
     ("title", "url", "expected"),
     [
         ("A <b> & c", "https://e.org/", '<b><a href="https://e.org/">A &lt;b&gt; &amp; c</a></b>'),
-        ("T", 'https://e.org/?a=1&b="2"', '<b><a href="https://e.org/?a=1&amp;b=&quot;2&quot;">T</a></b>'),
+        (
+            "T",
+            'https://e.org/?a=1&b="2"',
+            '<b><a href="https://e.org/?a=1&amp;b=&quot;2&quot;">T</a></b>',
+        ),
         ("T", "javascript:alert(1)", "<b>T</b>"),
         ("T", None, "<b>T</b>"),
     ],
-)  # fmt: skip
+)
 def test_title_is_bold_escaped_and_linked_only_to_http(
     title: str, url: str | None, expected: str
 ) -> None:

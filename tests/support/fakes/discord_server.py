@@ -143,7 +143,7 @@ class _Failure:
 class FakeDiscord:
     """Discord's REST API under ``/api/v10`` and its gateway at ``/gateway``, on one port."""
 
-    def __init__(self, token: str = "fake-bot-token") -> None:
+    def __init__(self, token: str = "fake-bot-token", port: int = 0) -> None:
         self.token = token
         self.calls: list[Call] = []
         self.commands: list[dict[str, Any]] = []  # the last synced command list
@@ -163,6 +163,7 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self._bind_port = port  # fixed: a Discord that comes up where the bot expects it
         for channel_id, name in ((PAPERS, "papers"), (GENERAL, "general")):
             self.add_channel(channel_id, name)
         self._channels[TOPIC] = self._thread_payload(TOPIC, PAPERS, "questions")
@@ -177,7 +178,7 @@ class FakeDiscord:
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._bind_port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self

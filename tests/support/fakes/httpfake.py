@@ -64,6 +64,8 @@ Responder = Callable[[Recorded], Reply]
 class ScriptedServer:
     """An HTTP server in a daemon thread that answers from a script and records every request."""
 
+    bind_port = 0  # 0: a free port; a subclass may ask for a fixed one
+
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.default: Responder | None = None
@@ -75,9 +77,9 @@ class ScriptedServer:
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> Self:
-        """Bind to a free port on 127.0.0.1 and serve in a daemon thread."""
+        """Bind to ``bind_port`` (default: a free port) on 127.0.0.1; serve in a daemon thread."""
         handler = _make_handler(self)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.bind_port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

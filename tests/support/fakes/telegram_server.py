@@ -85,8 +85,11 @@ class _State:
 class FakeTelegram(ScriptedServer):
     """Answers ``POST /bot<token>/<method>`` like the Bot API and records every call."""
 
-    def __init__(self, token: str = "123456:TEST-token", username: str = "x_bot") -> None:
+    def __init__(
+        self, token: str = "123456:TEST-token", username: str = "x_bot", port: int = 0
+    ) -> None:
         super().__init__()
+        self.bind_port = port  # a fixed port: a Telegram that comes up where the bot expects it
         self.token = token
         self.username = username
         self.bot_id = int(token.split(":")[0])

@@ -1,0 +1,153 @@
+"""Every Redis key paperbot writes, named in one place: one function per key family.
+
+Each key starts with the deployment's prefix (``PAPERBOT_REDIS_PREFIX``, ``paperbot:`` by default)
+and then the family's name, which is also the ``kind`` label of the cache metrics. The strings are
+part of the data format: existing deployments read them, so a change here orphans stored data.
+
+Cache (``bot.infra.cache.Cache``; strings hold JSON unless said otherwise):
+
+- ``meta:<paper>``: string, 30 days; arXiv metadata by id as asked and as versioned
+  (PaperService, Discovery).
+- ``feed:<category>:<hour>``: string, 20 minutes; a category's listing for one hour (Discovery).
+- ``text:<versioned>``: string, 30 days; a version's sections and code links (PaperService).
+- ``fig:<versioned>``: bytes, 30 days; its teaser figure; ``figinfo:<versioned>`` its mime and
+  caption (PaperService).
+- ``sum:<versioned>:<language>:<model>:<prompts>``: string, 30 days; a summary (PaperService).
+- ``index:<versioned>:<format>``: string, 30 days; a version's BM25 passage index (QAService).
+- ``answer:<versioned>:<language>:<model>:<prompts>:<question hash>``: string; an answer to a
+  history-free question (QAService).
+- ``vectors:<versioned>:<provider>:<model>:<size>:<format>``: bytes; passage vectors (Embeddings).
+- ``<any cache key>:lock``: string, seconds; who computes that key now (Cache.get_or_compute).
+
+Stores:
+
+- ``chat:<chat>``: hash, no expiry; language, schedule, last paper, unreachable (ChatStore).
+- ``posts:<platform>:<chat id>``: hash, 30 days after use; message id -> paper (PostIndex).
+- ``ratelimit:<platform>:<user>``: sorted set, the window; costly requests (UserLimiter).
+- ``conv:<chat>:<paper>``: list, a day; recent questions and answers (Conversations).
+- ``sub:<id>``: string, no expiry; a subscription; ``subs:chat:<chat>`` set of a chat's ids;
+  ``subs:all`` set of every id (SubscriptionStore).
+- ``sub:<id>:retry``: set; papers whose delivery failed, retried next digest (DigestRunner).
+- ``delivered:<chat>``: sorted set, records kept 120 days; what a chat was sent (DeliveryLog).
+- ``digest:<sub>:<slot>:prepared|claim|done``: string, 14 days / 2 minutes / 14 days; who
+  prefetched the slot's summaries, the sender's claim on it, and that it was sent
+  (DigestScheduler). The stored word for prefetching stays ``prepared`` so that running
+  deployments' marks still count.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.chat.contract import ChatRef
+
+SlotMark = Literal["prefetch", "claim", "done"]
+_SLOT_WORDS: dict[SlotMark, str] = {"prefetch": "prepared", "claim": "claim", "done": "done"}
+DEFAULT_PREFIX = "paperbot:"
+
+
+def family(key: str, prefix: str) -> str:
+    """The family of a key (``paperbot:sum:2408.13714v1:…`` → ``sum``), ``other`` when empty."""
+    return key.removeprefix(prefix).split(":", 1)[0] or "other"
+
+
+def meta(prefix: str, paper: str) -> str:
+    """A paper's arXiv metadata, by the id as asked (``2408.13714``) or versioned."""
+    return f"{prefix}meta:{paper}"
+
+
+def feed(prefix: str, category: str, hour: str) -> str:
+    """One arXiv category's listing as fetched in one hour."""
+    return f"{prefix}feed:{category}:{hour}"
+
+
+def text(prefix: str, versioned: str) -> str:
+    """A paper version's full text (sections, front matter, code links)."""
+    return f"{prefix}text:{versioned}"
+
+
+def figure(prefix: str, versioned: str) -> str:
+    """A paper version's teaser figure bytes."""
+    return f"{prefix}fig:{versioned}"
+
+
+def figure_info(prefix: str, versioned: str) -> str:
+    """A paper version's teaser figure mime type, caption and source."""
+    return f"{prefix}figinfo:{versioned}"
+
+
+def summary(prefix: str, versioned: str, language: str, model: str, prompts: str) -> str:
+    """A summary of one version, in one language, by one model and prompt set."""
+    return f"{prefix}sum:{versioned}:{language}:{model}:{prompts}"
+
+
+def passage_index(prefix: str, versioned: str, form: int) -> str:
+    """A paper version's BM25 passage index, in storage format ``form``."""
+    return f"{prefix}index:{versioned}:{form}"
+
+
+def answer(
+    prefix: str, versioned: str, language: str, model: str, prompts: str, question: str
+) -> str:
+    """An answer about one version; ``question`` is the normalized question's hash."""
+    return f"{prefix}answer:{versioned}:{language}:{model}:{prompts}:{question}"
+
+
+def vectors(prefix: str, versioned: str, provider: str, model: str, size: str, form: int) -> str:
+    """A paper version's passage vectors from one embedding model and size."""
+    return f"{prefix}vectors:{versioned}:{provider}:{model}:{size}:{form}"
+
+
+def lock(key: str) -> str:
+    """Who is computing the value of ``key`` right now (any cache key)."""
+    return f"{key}:lock"
+
+
+def chat(prefix: str, where: ChatRef) -> str:
+    """A chat's settings hash: language, schedule, last paper, unreachable."""
+    return f"{prefix}chat:{where.key()}"
+
+
+def posts(prefix: str, where: ChatRef) -> str:
+    """A chat's hash from the bot's message ids to the paper each was about (threads share it)."""
+    return f"{prefix}posts:{where.platform}:{where.chat_id}"
+
+
+def rate_limit(prefix: str, platform: str, user_id: str) -> str:
+    """A user's costly requests in the current window."""
+    return f"{prefix}ratelimit:{platform}:{user_id}"
+
+
+def conversation(prefix: str, where: ChatRef, paper: str) -> str:
+    """A chat's recent questions and answers about one paper."""
+    return f"{prefix}conv:{where.key()}:{paper}"
+
+
+def subscription(prefix: str, sub_id: str) -> str:
+    """One subscription, as JSON."""
+    return f"{prefix}sub:{sub_id}"
+
+
+def chat_subscriptions(prefix: str, where: ChatRef) -> str:
+    """The ids of one chat's subscriptions."""
+    return f"{prefix}subs:chat:{where.key()}"
+
+
+def all_subscriptions(prefix: str) -> str:
+    """The ids of every subscription."""
+    return f"{prefix}subs:all"
+
+
+def retries(prefix: str, sub_id: str) -> str:
+    """Papers a subscription failed to deliver, to try again in its next digest."""
+    return f"{prefix}sub:{sub_id}:retry"
+
+
+def delivered(prefix: str, where: ChatRef) -> str:
+    """What a chat has been sent, scored by when."""
+    return f"{prefix}delivered:{where.key()}"
+
+
+def digest_slot(prefix: str, sub_id: str, slot: str, mark: SlotMark) -> str:
+    """One digest slot's mark: summaries prefetched, the sender's claim, or sent."""
+    return f"{prefix}digest:{sub_id}:{slot}:{_SLOT_WORDS[mark]}"
