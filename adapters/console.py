@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from bot.chat.contract import AdapterHost, ChatRef, Command, Post, SentRef
+from bot.chat.contract import AdapterHost, ChatRef, Command, SentRef
 from bot.chat.plaintext import post_text
+from bot.chat.post import Post
 
 CHAT = ChatRef("console", "local")
 RULE = "─" * 72

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-BASE_ENV = "PAPERBOT_RECONNECT_BASE_S"
-CAP_ENV = "PAPERBOT_RECONNECT_MAX_S"
+from pydantic import Field
+
+from bot.infra.env_settings import EnvSettings, Number
+
 BASE_S = 1.0
 CAP_S = 60.0
 
@@ -24,11 +25,11 @@ class Backoff:
     cap_s: float = CAP_S
 
     @classmethod
-    def from_env(cls) -> Backoff:
-        """The default backoff, or the one PAPERBOT_RECONNECT_BASE_S / _MAX_S ask for (tests)."""
-        base = float(os.environ.get(BASE_ENV) or BASE_S)
-        cap = float(os.environ.get(CAP_ENV) or CAP_S)
-        return cls(max(base, 0.01), max(cap, base, 0.01))
+    def of(cls, settings: ReconnectSettings) -> Backoff:
+        """The backoff a platform's settings ask for."""
+        return cls(
+            settings.reconnect_base_s, max(settings.reconnect_max_s, settings.reconnect_base_s)
+        )
 
     def delays(self) -> Iterator[float]:
         """The waits before each next attempt, forever."""
@@ -36,3 +37,13 @@ class Backoff:
         while True:
             yield delay * random.uniform(0.75, 1.0)
             delay = min(delay * 2, self.cap_s)
+
+
+class ReconnectSettings(EnvSettings):
+    """How long a platform adapter waits between attempts to reach its platform (every platform's
+    settings class inherits these)."""
+
+    reconnect_base_s: Number = Field(
+        BASE_S, gt=0, validation_alias="PAPERBOT_RECONNECT_BASE_SECONDS"
+    )
+    reconnect_max_s: Number = Field(CAP_S, gt=0, validation_alias="PAPERBOT_RECONNECT_MAX_SECONDS")

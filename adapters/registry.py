@@ -72,9 +72,19 @@ class Platform:
 
 
 PLATFORMS: tuple[Platform, ...] = (
-    Platform("telegram", "TELEGRAM_BOT_TOKEN", "adapters.telegram.settings:TelegramSettings", "adapters.telegram:TelegramAdapter"),
-    Platform("discord", "DISCORD_BOT_TOKEN", "adapters.discord.settings:DiscordSettings", "adapters.discord:DiscordAdapter"),
-)  # fmt: skip
+    Platform(
+        name="telegram",
+        token_env="TELEGRAM_BOT_TOKEN",
+        settings="adapters.telegram.settings:TelegramSettings",
+        adapter="adapters.telegram:TelegramAdapter",
+    ),
+    Platform(
+        name="discord",
+        token_env="DISCORD_BOT_TOKEN",
+        settings="adapters.discord.settings:DiscordSettings",
+        adapter="adapters.discord:DiscordAdapter",
+    ),
+)
 
 
 class Configured(NamedTuple):

@@ -49,6 +49,7 @@ from support.fakes.arxiv_server import FakeArxiv, FakePaper
 from support.fakes.gemini_server import FakeGemini
 from support.fakes.httpfake import Reply
 from support.fakes.telegram_server import SENDS, Call, FakeTelegram
+from support.memory_adapter import until
 from support.paperkit import gemini_responder, settings_for, talklora
 
 from adapters.telegram import TelegramAdapter
@@ -194,17 +195,11 @@ async def run_fanout(args: argparse.Namespace, url: str) -> FanOut:
         core = await fresh_core(
             arxiv, url, gemini, llm_timeout_s=60.0, arxiv_delay_s=args.arxiv_delay
         )
-        adapter = TelegramAdapter(
-            tg.token,
-            commands=core.router.commands(),
-            base_url=tg.base_url,
-            on_unreachable=core.on_unreachable,
-            on_migrated=core.on_migrated,
-            poll_timeout=0.5,
-        )
+        adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
         try:
-            await adapter.start(core.handle)
             core.attach(adapter)
+            await adapter.start()
+            await until(lambda: adapter.connected, what="telegram log-in")  # start() returns first
             chat_ids = [str(100_000 + n) for n in range(args.chats)]  # private chats
             await subscribe(core, "telegram", chat_ids, args.detail, args.papers)
             api_before, calls_before = arxiv.hits("/api/query"), len(tg.calls)

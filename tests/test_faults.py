@@ -28,7 +28,8 @@ from support.servers import start_redis
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
-from bot.chat.contract import ChatRef, Post, SentRef
+from bot.chat.contract import ChatRef, SentRef
+from bot.chat.post import Post
 from bot.papers.models import PaperId
 
 MONDAY = date(2024, 11, 25)

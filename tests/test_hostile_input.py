@@ -56,8 +56,9 @@ from adapters.telegram.render import render as render_telegram
 from bot.app import Core, build_core
 from bot.arxiv.categories import parse_categories
 from bot.arxiv.ids import parse_paper_ref
-from bot.chat.contract import ChatRef, Command, Post
+from bot.chat.contract import ChatRef, Command
 from bot.chat.plaintext import post_text
+from bot.chat.post import Post
 from bot.chat.router import UNKNOWN_FAILURE
 from bot.digests.subscribe_args import parse_settings, parse_subscribe
 from bot.digests.topic_query import parse_query
@@ -208,7 +209,7 @@ def test_commands_fuzzed_through_the_real_core_get_short_deliverable_replies(
     def dispatch(name: str, typed: str) -> None:
         said = Transcript()
         chat = ChatRef("test", f"fuzz-{next(chats)}")  # each example starts from a new chat
-        command = Command(chat, "u1", name, typed, "private", True)
+        command = Command(chat, "u1", name, args=typed, user_is_admin=True)
         loop.run_until_complete(asyncio.wait_for(core.router.dispatch(command, said), 20))
         assert said.posts, "no reply"
         for post in said.posts:

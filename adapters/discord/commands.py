@@ -127,7 +127,15 @@ def to_command(interaction: discord.Interaction, name: str, args: str) -> Comman
     else:
         kind, admin = "group", is_admin(interaction.permissions)
     chat = chat_of(interaction.channel, interaction.channel_id)
-    return Command(chat, str(interaction.user.id), name, args, kind, admin, raw=interaction)
+    return Command(
+        chat,
+        str(interaction.user.id),
+        name,
+        args=args,
+        chat_type=kind,
+        user_is_admin=admin,
+        raw=interaction,
+    )
 
 
 class PaperTree(app_commands.CommandTree[discord.Client]):

@@ -13,7 +13,8 @@ from adapters.discord.delivery import NO_MENTIONS, edit_kwargs, send_kwargs
 from adapters.discord.memory import remember
 from adapters.discord.render import CONTENT_LIMIT, render
 from adapters.discord.text import clip
-from bot.chat.contract import ChatRef, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, PostMemory, SentRef
+from bot.chat.post import Post
 
 log = logging.getLogger(__name__)
 

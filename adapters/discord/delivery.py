@@ -10,7 +10,8 @@ import discord
 
 from adapters.discord.memory import remember
 from adapters.discord.render import Piece, Rendered, render
-from bot.chat.contract import ChatRef, ChatUnreachable, Link, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, PostMemory, SentRef
+from bot.chat.post import Link, Post
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,14 @@ class Questions:
         admin = private or _admin(channel, message.author)
         kind = "private" if private else "group"
         return Command(
-            chat, str(message.author.id), ASK, text, kind, admin, reply_to_paper=paper, raw=message
+            chat,
+            str(message.author.id),
+            ASK,
+            args=text,
+            chat_type=kind,
+            user_is_admin=admin,
+            reply_to_paper=paper,
+            raw=message,
         )
 
     async def _paper(self, chat: ChatRef, replied: str | None) -> str | None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import discord
 
 from adapters.discord.text import Line, block_lines, clip, join, pack, paragraphs, sections, size
-from bot.chat.contract import Link, Post
+from bot.chat.post import Link, Post
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256

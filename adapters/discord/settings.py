@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from bot.infra.env_settings import EnvSettings
+from adapters.reconnect import ReconnectSettings
 
 
-class DiscordSettings(EnvSettings):
+class DiscordSettings(ReconnectSettings):
     """The Discord adapter's environment: it runs when DISCORD_BOT_TOKEN is set."""
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_BOT_TOKEN")

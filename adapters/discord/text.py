@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 
 import discord
 
-from bot.chat.contract import Block
 from bot.chat.lines import cut as cut_text
 from bot.chat.lines import pack as pack_lines
 from bot.chat.lines import utf16_len
+from bot.chat.post import Block
 
 _LIST_START = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "4. Keywords" is not a list
 _INLINE = re.compile(r"([\\*_~|`\[])")  # emphasis, spoilers, code, masked links

@@ -94,7 +94,16 @@ def to_command(
         name, args = ASK, text.strip()
     else:
         return None
-    return Command(chat_ref(message), user_id, name, args, kind, admin, paper, raw=message)
+    return Command(
+        chat_ref(message),
+        user_id,
+        name,
+        args=args,
+        chat_type=kind,
+        user_is_admin=admin,
+        reply_to_paper=paper,
+        raw=message,
+    )
 
 
 def menu(commands: Sequence[CommandInfo], language: str) -> list[BotCommand]:

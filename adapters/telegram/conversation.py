@@ -9,7 +9,8 @@ import logging
 from telegram.error import TelegramError
 
 from adapters.telegram.delivery import Delivery
-from bot.chat.contract import ChatRef, Post, SentRef
+from bot.chat.contract import ChatRef, SentRef
+from bot.chat.post import Post
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
-from bot.chat.contract import ChatRef, ChatUnreachable, Post, PostMemory, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, PostMemory, SentRef
+from bot.chat.post import Post
 
 log = logging.getLogger(__name__)
 

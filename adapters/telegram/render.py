@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from bot.chat.contract import Block, Link, Post
 from bot.chat.lines import cut
 from bot.chat.lines import pack as lines_pack
 from bot.chat.lines import utf16_len as utf16_len  # the adapter's measure, re-exported
+from bot.chat.post import Block, Link, Post
 
 TEXT_LIMIT = 4096  # characters after entity parsing, counted here in UTF-16 code units
 CAPTION_LIMIT = 1024
@@ -46,6 +46,7 @@ class _Line:
     """One line of plain text with its wrapping tags; the unit the splitter moves around."""
 
     text: str
+    _: KW_ONLY
     open: str = ""
     close: str = ""
     tags: int = 0  # entities this line adds
@@ -103,9 +104,9 @@ def _title_line(post: Post) -> _Line | None:
         return None
     url = safe_url(post.title_url)
     if url is None:
-        return _Line(post.title.strip(), "<b>", "</b>", 1)
+        return _Line(post.title.strip(), open="<b>", close="</b>", tags=1)
     href = html.escape(url, quote=True)
-    return _Line(post.title.strip(), f'<b><a href="{href}">', "</a></b>", 2)
+    return _Line(post.title.strip(), open=f'<b><a href="{href}">', close="</a></b>", tags=2)
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -115,7 +116,8 @@ def _paragraphs(text: str) -> list[str]:
 def _block_lines(block: Block, folded: bool) -> list[_Line]:
     lines: list[_Line] = []
     if block.heading and block.heading.strip():
-        lines.append(_Line(block.heading.strip(), "<b>", "</b>", 1, folded, keep=True))
+        heading = block.heading.strip()
+        lines.append(_Line(heading, open="<b>", close="</b>", tags=1, folded=folded, keep=True))
     for para in (p for raw in block.paragraphs for p in _paragraphs(raw)):
         lines.append(_Line(para, folded=folded, gap=not (lines and lines[-1].keep)))
     for number, item in enumerate((i.strip() for i in block.items if i.strip()), start=1):
@@ -135,7 +137,7 @@ def _lines(post: Post) -> list[_Line]:
     for block in post.folded:
         lines += _block_lines(block, folded=True)
     if post.footer and post.footer.strip():
-        lines.append(_Line(post.footer.strip(), "<i>", "</i>", 1, gap=True))
+        lines.append(_Line(post.footer.strip(), open="<i>", close="</i>", tags=1, gap=True))
     return lines
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from bot.infra.env_settings import EnvSettings, Whole
+from adapters.reconnect import ReconnectSettings
+from bot.infra.env_settings import Whole
 
 
-class TelegramSettings(EnvSettings):
+class TelegramSettings(ReconnectSettings):
     """The Telegram adapter's environment: it runs when TELEGRAM_BOT_TOKEN is set."""
 
     telegram_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")

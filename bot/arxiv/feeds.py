@@ -33,7 +33,7 @@ _DESCRIPTION_HEAD = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Announcement:
     """One item of an announcement feed: a paper version and why it is listed today."""
 

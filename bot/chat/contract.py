@@ -44,8 +44,10 @@ What the core guarantees
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
+
+from bot.chat.post import Post
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,54 +65,6 @@ class ChatRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
-    """A piece of a post: an optional heading followed by paragraphs and/or list items."""
-
-    heading: str | None = None
-    paragraphs: tuple[str, ...] = ()
-    items: tuple[str, ...] = ()
-    numbered: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A labelled URL (rendered as a button where the platform has them)."""
-
-    label: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    """An image to attach to a post."""
-
-    data: bytes
-    mime: str = "image/png"
-    caption: str = ""
-    filename: str = "figure.png"
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """A platform-neutral message. All strings are plain text: renderers escape them.
-
-    A simple reply uses only ``text``. A paper card uses ``title``/``title_url``, ``blocks``
-    (shown), ``folded`` (the long analysis, collapsed where the platform allows), ``links``,
-    ``image`` and ``footer``.
-    """
-
-    text: str = ""
-    title: str | None = None
-    title_url: str | None = None
-    blocks: tuple[Block, ...] = ()
-    folded: tuple[Block, ...] = ()
-    links: tuple[Link, ...] = ()
-    image: Image | None = None
-    footer: str | None = None
-    paper_id: str | None = None  # versioned arXiv id the post is about (for replies and questions)
-
-
-@dataclass(frozen=True, slots=True)
 class SentRef:
     """What a platform returned for a sent post (message ids, for replies and threads)."""
 
@@ -125,6 +79,7 @@ class Command:
     chat: ChatRef
     user_id: str
     name: str  # without the slash or @botname, lower-case
+    _: KW_ONLY
     args: str = ""
     chat_type: str = "private"  # private | group | channel
     user_is_admin: bool = False
@@ -158,6 +113,7 @@ class OptionInfo:
 
     name: str
     description: str
+    _: KW_ONLY
     required: bool = False
     choices: tuple[str, ...] = ()
     flag: str | None = None  # e.g. "--lang": passed as "--lang zh"
@@ -170,6 +126,7 @@ class CommandInfo:
     name: str
     description_en: str
     description_zh: str
+    _: KW_ONLY
     usage: str = ""
     options: tuple[OptionInfo, ...] = ()
     costly: bool = False  # runs an LLM call (counts against the per-user limit)

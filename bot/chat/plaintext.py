@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.contract import Block, Post
+from bot.chat.post import Block, Post
 
 
 def block_text(block: Block) -> str:

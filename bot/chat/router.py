@@ -5,14 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.chat.contract import (
-    ChatUnreachable,
-    Command,
-    CommandHandler,
-    CommandInfo,
-    Conversation,
-    Post,
-)
+from bot.chat.contract import ChatUnreachable, Command, CommandHandler, CommandInfo, Conversation
+from bot.chat.post import Post
 from bot.errors import UserFacingError
 from bot.infra.metrics import Metrics
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import Block, Command, CommandInfo, Conversation, OptionInfo, Post
+from bot.chat.contract import Command, CommandInfo, Conversation, OptionInfo
 from bot.chat.options import split_language
+from bot.chat.post import Block, Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.errors import BadInput
@@ -59,7 +60,7 @@ def answer_post(answer: Answer, language: Language) -> Post:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AskCommands:
     """Questions answered from the paper's text; the paper defaults to the one discussed last."""
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import Command, CommandInfo, Conversation, OptionInfo, Post
+from bot.chat.contract import Command, CommandInfo, Conversation, OptionInfo
 from bot.chat.options import split_language
+from bot.chat.post import Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.errors import UserFacingError
@@ -54,7 +55,7 @@ def help_text(router: Router, language: Language = "en") -> str:
     return "\n".join(lines)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CoreCommands:
     """The handlers of the core commands, sharing the paper service and the user limiter."""
 

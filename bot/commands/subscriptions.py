@@ -6,15 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import (
-    ChatRef,
-    Command,
-    CommandInfo,
-    Conversation,
-    OptionInfo,
-    Post,
-    SentRef,
-)
+from bot.chat.contract import ChatRef, Command, CommandInfo, Conversation, OptionInfo, SentRef
+from bot.chat.post import Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.digests.discovery import Discovery
@@ -47,20 +40,28 @@ COMMANDS = {
     ),
     "subscriptions": CommandInfo("subscriptions", "List this chat's subscriptions", "查看本群订阅"),
     "unsubscribe": CommandInfo(
-        "unsubscribe", "Delete a subscription", "取消订阅", "/unsubscribe ab12cd", (ID_OPTION,)
+        "unsubscribe",
+        "Delete a subscription",
+        "取消订阅",
+        usage="/unsubscribe ab12cd",
+        options=(ID_OPTION,),
     ),
     "pause": CommandInfo(
-        "pause", "Pause a subscription", "暂停订阅", "/pause ab12cd", (ID_OPTION,)
+        "pause", "Pause a subscription", "暂停订阅", usage="/pause ab12cd", options=(ID_OPTION,)
     ),
     "resume": CommandInfo(
-        "resume", "Resume a paused subscription", "恢复订阅", "/resume ab12cd", (ID_OPTION,)
+        "resume",
+        "Resume a paused subscription",
+        "恢复订阅",
+        usage="/resume ab12cd",
+        options=(ID_OPTION,),
     ),
     "digest": CommandInfo(
         "digest",
         "Post today's digest here now",
         "立即推送今日论文",
-        "/digest or /digest ab12cd",
-        (OptionInfo("id", "Subscription id (default: all of this chat)"),),
+        usage="/digest or /digest ab12cd",
+        options=(OptionInfo("id", "Subscription id (default: all of this chat)"),),
         costly=True,
     ),
     "status": CommandInfo(
@@ -72,8 +73,8 @@ COMMANDS = {
         "settings",
         "This chat's language, time and zone",
         "本群语言、时间与时区",
-        "/settings --lang zh --at 08:00 --tz Asia/Shanghai",
-        (
+        usage="/settings --lang zh --at 08:00 --tz Asia/Shanghai",
+        options=(
             OptionInfo("language", "Summary language", choices=("en", "zh"), flag="--lang"),
             OptionInfo("at", "Time of day, e.g. 08:00", flag="--at"),
             OptionInfo("timezone", "IANA time zone", flag="--tz"),
@@ -92,7 +93,7 @@ def describe(sub: Subscription) -> str:
     return line
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SubscriptionCommands:
     """Handlers for the subscription commands."""
 

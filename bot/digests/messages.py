@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.chat.contract import Post
+from bot.chat.post import Post
 from bot.digests.subscriptions import Subscription
 from bot.papers.models import PaperMeta
 

@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from bot.arxiv.ids import parse_id
 from bot.chat.chat_store import ChatStore
-from bot.chat.contract import ChatRef, ChatUnreachable, Post, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, SentRef
+from bot.chat.post import Post
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery, Found
 from bot.digests.messages import header, more_titles, quiet_day
@@ -33,7 +34,7 @@ class DeliveryFailed(RuntimeError):
     """A platform failed every attempt to send (down, timing out): the slot is retried later."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DigestResult:
     """What one run delivered."""
 

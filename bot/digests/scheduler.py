@@ -20,7 +20,7 @@ import redis.asyncio as aioredis
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digests.runner import DigestResult, DigestRunner, Send
+from bot.digests.runner import DeliveryFailed, DigestResult, DigestRunner, Send
 from bot.digests.schedule import (
     latest_slot,
     missed_slot,
@@ -163,6 +163,11 @@ class DigestScheduler:
             async with gate:
                 try:
                     return await self.run_slot(sub, slot)
+                except DeliveryFailed as exc:  # the platform is down: expected, no traceback
+                    log.warning(
+                        "digest %s not delivered (%s); retried at the next tick", sub.id, exc
+                    )
+                    return None
                 except Exception:
                     log.exception("digest %s failed; it is retried at the next tick", sub.id)
                     return None

@@ -25,7 +25,7 @@ _CATEGORY_LIKE = re.compile(r"^[a-z\-]+\.[a-z\-]+$|^[a-z]+-[a-z]+$", re.IGNORECA
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SubscribeArgs:
     """What /subscribe asked for; unset options fall back to the chat's settings."""
 

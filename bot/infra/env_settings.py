@@ -127,6 +127,8 @@ class EnvSettings(BaseSettings):
         ctx = error.get("ctx", {})
         if error["type"] == "greater_than_equal":
             return f"{name} must be at least {ctx['ge']:g}"
+        if error["type"] == "greater_than":
+            return f"{name} must be more than {ctx['gt']:g}"
         if error["type"] == "value_error":
             return f"{name} {ctx['error']}"
         return f"{name}: {error['msg']}"

@@ -151,8 +151,8 @@ class HealthServer:
         self.metrics.set_adapters(health.adapters)
         if health.ok != self._was_ok:  # log changes only: probes come every few seconds
             self._was_ok = health.ok
-            log.log(logging.INFO if health.ok else logging.WARNING, "health: %s",
-                    "ok again" if health.ok else "down: " + ", ".join(health.failed()))  # fmt: skip
+            state = "ok again" if health.ok else "down: " + ", ".join(health.failed())
+            log.log(logging.INFO if health.ok else logging.WARNING, "health: %s", state)
         return web.json_response(
             health.body(),
             status=200 if health.ok else 503,

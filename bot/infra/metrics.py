@@ -152,37 +152,62 @@ class Metrics:
     def __post_init__(self) -> None:
         # Counters are declared without "_total": prometheus_client appends it when rendering.
         self.registry = reg = CollectorRegistry()  # not the global REGISTRY
-        self.llm_calls = Counter(
-            "paperbot_llm_calls", "Model calls by how they ended.",
-            ("provider", "model", "outcome"), registry=reg)  # fmt: skip
-        self.llm_tokens = Counter(
-            "paperbot_llm_tokens", "Tokens sent (in) and received (out, thinking included).",
-            ("provider", "model", "direction"), registry=reg)  # fmt: skip
-        self.llm_cost = Counter(
+
+        def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
+            return Counter(name, doc, labels, registry=reg)
+
+        self.llm_calls = counter(
+            "paperbot_llm_calls",
+            "Model calls by how they ended.",
+            ("provider", "model", "outcome"),
+        )
+        self.llm_tokens = counter(
+            "paperbot_llm_tokens",
+            "Tokens sent (in) and received (out, thinking included).",
+            ("provider", "model", "direction"),
+        )
+        self.llm_cost = counter(
             "paperbot_llm_cost_usd",
             "Estimated model cost in US dollars from list prices; unknown models count 0.",
-            ("provider", "model"), registry=reg)  # fmt: skip
-        self.cache_requests = Counter(
-            "paperbot_cache_requests", "Cache lookups by kind of record, hit or miss.",
-            ("kind", "result"), registry=reg)  # fmt: skip
-        self.summaries = Counter(
-            "paperbot_summaries", "Summary requests by outcome (ok = newly written).",
-            ("outcome",), registry=reg)  # fmt: skip
+            ("provider", "model"),
+        )
+        self.cache_requests = counter(
+            "paperbot_cache_requests",
+            "Cache lookups by kind of record, hit or miss.",
+            ("kind", "result"),
+        )
+        self.summaries = counter(
+            "paperbot_summaries",
+            "Summary requests by outcome (ok = newly written).",
+            ("outcome",),
+        )
         self.digest_duration = Histogram(
-            "paperbot_digest_duration_seconds", "Seconds one digest slot took to deliver.",
-            buckets=DIGEST_BUCKETS, registry=reg)  # fmt: skip
-        self.deliveries = Counter(
-            "paperbot_deliveries", "Digest items by platform and what became of them.",
-            ("platform", "outcome"), registry=reg)  # fmt: skip
-        self.platform_errors = Counter(
-            "paperbot_platform_errors", "Errors chat platforms answered, by kind.",
-            ("platform", "kind"), registry=reg)  # fmt: skip
-        self.commands = Counter(
-            "paperbot_commands", "Commands handled, by command and outcome.",
-            ("command", "outcome"), registry=reg)  # fmt: skip
+            "paperbot_digest_duration_seconds",
+            "Seconds one digest slot took to deliver.",
+            buckets=DIGEST_BUCKETS,
+            registry=reg,
+        )
+        self.deliveries = counter(
+            "paperbot_deliveries",
+            "Digest items by platform and what became of them.",
+            ("platform", "outcome"),
+        )
+        self.platform_errors = counter(
+            "paperbot_platform_errors",
+            "Errors chat platforms answered, by kind.",
+            ("platform", "kind"),
+        )
+        self.commands = counter(
+            "paperbot_commands",
+            "Commands handled, by command and outcome.",
+            ("command", "outcome"),
+        )
         self.adapter_connected = Gauge(
-            "paperbot_adapter_connected", "1 when the platform adapter is connected, else 0.",
-            ("platform",), registry=reg)  # fmt: skip
+            "paperbot_adapter_connected",
+            "1 when the platform adapter is connected, else 0.",
+            ("platform",),
+            registry=reg,
+        )
 
     def render(self) -> bytes:
         """The exposition for ``GET /metrics`` (served as ``CONTENT_TYPE_LATEST``)."""

@@ -57,9 +57,12 @@ class MeteredLLM:
 
         def call() -> Awaitable[LLMReply[T]]:
             return self.client.generate_json(
-                system=system, prompt=prompt, schema=schema,
-                temperature=temperature, max_output_tokens=max_output_tokens,
-            )  # fmt: skip
+                system=system,
+                prompt=prompt,
+                schema=schema,
+                temperature=temperature,
+                max_output_tokens=max_output_tokens,
+            )
 
         return await self._metered(self.model, call, _reply_tokens)
 
@@ -75,9 +78,11 @@ class MeteredLLM:
 
         def call() -> Awaitable[LLMReply[str]]:
             return self.client.generate_text(
-                system=system, prompt=prompt,
-                temperature=temperature, max_output_tokens=max_output_tokens,
-            )  # fmt: skip
+                system=system,
+                prompt=prompt,
+                temperature=temperature,
+                max_output_tokens=max_output_tokens,
+            )
 
         return await self._metered(self.model, call, _reply_tokens)
 

@@ -38,7 +38,7 @@ _INDEXED |= {"ltx_para", "ltx_figure", "ltx_note", *_FRONT_ROLES}
 _LINE_CLASSES = frozenset({"ltx_creator", "ltx_contact", "ltx_personname"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HtmlPaper:
     """What the pipeline reads off one arXiv HTML page."""
 

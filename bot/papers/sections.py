@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from bot.papers.headings import classify_heading, is_back_matter
 from bot.papers.models import SectionKind, TextSection
@@ -34,6 +34,7 @@ _FRONT_PAGE_CHARS = 3000
 @dataclass(frozen=True, slots=True)
 class _Heading:
     text: str
+    _: KW_ONLY
     scheme: str  # "arabic", "roman", "letter" or "plain"
     numbers: tuple[int, ...]
     dotted: bool = False
@@ -65,19 +66,19 @@ def _parse(line: str) -> _Heading | None:
     """Recognise one line as a heading candidate (numbering still to be checked in sequence)."""
     words = line.rstrip(":.").strip()
     if words.lower() in _PLAIN:
-        return _Heading(words, "plain", ())
+        return _Heading(words, scheme="plain", numbers=())
     inline = _INLINE_ABSTRACT.match(line)
     if inline:
-        return _Heading(line[:8], "plain", (), rest=inline["rest"])
+        return _Heading(line[:8], scheme="plain", numbers=(), rest=inline["rest"])
     for scheme, pattern in (("arabic", _ARABIC), ("roman", _ROMAN), ("letter", _LETTER)):
         match = pattern.match(line)
         if match and _is_title(match["title"], line):
             num = match["num"]
             if scheme == "arabic":
                 numbers = tuple(int(n) for n in num.split("."))
-                return _Heading(line, scheme, numbers, dotted=bool(match["dot"]))
+                return _Heading(line, scheme=scheme, numbers=numbers, dotted=bool(match["dot"]))
             value = _roman(num) if scheme == "roman" else ord(num) - ord("A") + 1
-            return _Heading(line, scheme, (value,))
+            return _Heading(line, scheme=scheme, numbers=(value,))
     return None
 
 
@@ -131,13 +132,14 @@ def _join_wrapped(lines: list[str], index: int, head: _Heading) -> tuple[_Headin
     following = lines[index + 1].strip() if index + 1 < len(lines) else ""
     wrapped = head.scheme != "plain" and last_word in _CONNECTORS and 0 < len(following) <= 50
     if wrapped and _parse(following) is None:
-        return _Heading(f"{head.text} {following}", head.scheme, head.numbers), 1
+        return _Heading(f"{head.text} {following}", scheme=head.scheme, numbers=head.numbers), 1
     return head, 0
 
 
 @dataclass
 class _Open:
     heading: str
+    _: KW_ONLY
     kind: SectionKind
     page: int
     lines: list[str]
@@ -177,7 +179,7 @@ def _demote(sections: list[_Open], front: _Open, doomed: list[_Open]) -> None:
 def split_sections(pages: Sequence[str]) -> tuple[TextSection, ...]:
     """Sections of a paper from its page texts, dropping back matter from the references on."""
     numbering = _Numbering()
-    front = _Open("Front matter", "other", 1, [])
+    front = _Open("Front matter", kind="other", page=1, lines=[])
     sections: list[_Open] = []
     current: _Open | None = front
     top_kind: SectionKind = "other"
@@ -209,7 +211,8 @@ def split_sections(pages: Sequence[str]) -> tuple[TextSection, ...]:
                 kind = top_kind if top_kind != "other" else kind
             else:
                 top_kind = kind
-            current = _Open(head.text, kind, page_no, [head.rest] if head.rest else [])
+            first = [head.rest] if head.rest else []
+            current = _Open(head.text, kind=kind, page=page_no, lines=first)
             current.numbers = head.numbers if head.scheme == "arabic" else ()
             sections.append(current)
     return _finish(front, sections)

@@ -65,11 +65,11 @@ class PaperService:
 
     def __init__(
         self,
+        *,
         api: ArxivAPI,
         fetcher: Fetcher,
         cache: Cache,
         summarizer: Summarizer,
-        *,
         html_url: str,
         pdf_url: str,
         prompt_fingerprint: str,

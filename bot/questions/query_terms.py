@@ -50,8 +50,10 @@ class QueryTerms:
             reply = await self.llm.generate_json(
                 system=self.prompts.system,
                 prompt=fill(self.prompts.user, title=title, question=question),
-                schema=SearchTerms, temperature=0.0, max_output_tokens=256,
-            )  # fmt: skip
+                schema=SearchTerms,
+                temperature=0.0,
+                max_output_tokens=256,
+            )
         except LLMError as exc:
             log.warning("no search terms for a question (%s); searching its own words", exc)
             return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.contract import Block, Image, Link, Post
+from bot.chat.post import Block, Image, Link, Post
 from bot.papers.models import Figure, Language, PaperSummary
 from bot.summaries.labels import label, model_line
 

@@ -49,11 +49,16 @@ def test_each_platform_reads_its_own_variables_with_the_old_defaults() -> None:
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({"PAPERBOT_TELEGRAM_WEBHOOK_PORT": "0"}, "PAPERBOT_TELEGRAM_WEBHOOK_PORT must be at least 1"),
-        ({"PAPERBOT_TELEGRAM_WEBHOOK_PORT": "https"},
-         "PAPERBOT_TELEGRAM_WEBHOOK_PORT must be a number, not 'https'"),
+        (
+            {"PAPERBOT_TELEGRAM_WEBHOOK_PORT": "0"},
+            "PAPERBOT_TELEGRAM_WEBHOOK_PORT must be at least 1",
+        ),
+        (
+            {"PAPERBOT_TELEGRAM_WEBHOOK_PORT": "https"},
+            "PAPERBOT_TELEGRAM_WEBHOOK_PORT must be a number, not 'https'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_platform_setting_is_named(env: dict[str, str], says: str) -> None:
     with pytest.raises(SettingsError) as raised:
         read_platforms(env)

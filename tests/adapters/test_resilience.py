@@ -33,10 +33,10 @@ def arxiv() -> Iterator[FakeArxiv]:
 @asynccontextmanager
 async def paperbot_run(env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
     """``paperbot run`` as a process; on exit SIGTERM, and it must stop cleanly (exit 0)."""
+    command = (sys.executable, "-m", "adapters.cli", "run")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", env=env, cwd=REPO,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        *command, env=env, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         yield proc
     finally:
@@ -60,8 +60,8 @@ def both_platforms(
         PAPERBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{discord}/gateway",
         PAPERBOT_DATA_DIR=str(tmp_path / "data"),
         PAPERBOT_METRICS_PORT=str(metrics),
-        PAPERBOT_RECONNECT_BASE_S="0.2",
-        PAPERBOT_RECONNECT_MAX_S="1",
+        PAPERBOT_RECONNECT_BASE_SECONDS="0.2",
+        PAPERBOT_RECONNECT_MAX_SECONDS="1",
     )
 
 

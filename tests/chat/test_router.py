@@ -7,7 +7,8 @@ import logging
 import pytest
 from support.chatkit import Transcript, command
 
-from bot.chat.contract import Command, CommandInfo, Conversation, Post
+from bot.chat.contract import Command, CommandInfo, Conversation
+from bot.chat.post import Post
 from bot.chat.router import UNKNOWN_FAILURE, Router
 from bot.errors import BadInput
 

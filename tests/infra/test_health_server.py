@@ -71,8 +71,9 @@ async def test_healthz_is_ok_with_a_live_redis_and_connected_adapters(
 async def test_healthz_is_503_and_quick_when_redis_is_unreachable(
     serve: Serve, unreachable_redis: aioredis.Redis
 ) -> None:
-    server = await serve(redis_ping(unreachable_redis), lambda: {"telegram": True},
-                         ping_timeout_s=0.5)  # fmt: skip
+    server = await serve(
+        redis_ping(unreachable_redis), lambda: {"telegram": True}, ping_timeout_s=0.5
+    )
     started = time.monotonic()
     response = await get(server, "/healthz")
     assert time.monotonic() - started < 3  # redis-py's own retries are cut off by the timeout
@@ -135,8 +136,9 @@ async def test_metrics_serves_the_exposition_with_its_content_type(
     metrics = Metrics()
     metrics.summaries.labels(outcome="cached").inc()
     metrics.llm_usage("gemini", "gemini-2.5-flash", 1000, 200)
-    server = await serve(redis_ping(redis_client), lambda: {"telegram": True, "discord": False},
-                         metrics)  # fmt: skip
+    server = await serve(
+        redis_ping(redis_client), lambda: {"telegram": True, "discord": False}, metrics
+    )
     response = await get(server, "/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"] == CONTENT_TYPE_LATEST

@@ -52,16 +52,20 @@ def test_settings_built_in_code_never_read_the_environment(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GEMINI_API_KEY", "AIza-from-the-shell")
     s = Settings(redis_url="redis://127.0.0.1:1/0", arxiv_delay_s=0)
-    assert (s.llm_provider, s.llm_model, s.language, s.gemini_api_key) == (
-        "extractive", "extractive", "en", None
-    )  # fmt: skip
+    assert (s.llm_provider, s.llm_model, s.language) == ("extractive", "extractive", "en")
+    assert s.gemini_api_key is None
 
 
 def test_blank_values_mean_the_default_and_google_api_key_stands_in() -> None:
     s = Settings.from_env(
-        {"PAPERBOT_ARXIV_DELAY_SECONDS": "  ", "GEMINI_API_KEY": "", "GOOGLE_API_KEY": " g-key ",
-         "PAPERBOT_LOG_FORMAT": " JSON ", "PAPERBOT_ARXIV_API_URL": "http://127.0.0.1:9/api/"}
-    )  # fmt: skip
+        {
+            "PAPERBOT_ARXIV_DELAY_SECONDS": "  ",
+            "GEMINI_API_KEY": "",
+            "GOOGLE_API_KEY": " g-key ",
+            "PAPERBOT_LOG_FORMAT": " JSON ",
+            "PAPERBOT_ARXIV_API_URL": "http://127.0.0.1:9/api/",
+        }
+    )
     assert s.arxiv_delay_s == 3.0 and s.log_format == "json"
     assert s.arxiv_api_url == "http://127.0.0.1:9/api"
     assert s.llm_provider == "gemini" and s.gemini_api_key is not None
@@ -107,14 +111,21 @@ def test_embeddings_are_off_unless_a_model_is_named() -> None:
     )
     assert (gemini.embedding_model, gemini.embedding_dimensions) == ("gemini-embedding-001", 768)
     sized = Settings.from_env(
-        {"OPENAI_API_KEY": "k", "PAPERBOT_LLM_PROVIDER": "openai",
-         "PAPERBOT_EMBEDDING_MODEL": "text-embedding-3-small", "PAPERBOT_EMBEDDING_DIMENSIONS": "512"}
-    )  # fmt: skip
+        {
+            "OPENAI_API_KEY": "k",
+            "PAPERBOT_LLM_PROVIDER": "openai",
+            "PAPERBOT_EMBEDDING_MODEL": "text-embedding-3-small",
+            "PAPERBOT_EMBEDDING_DIMENSIONS": "512",
+        }
+    )
     assert (sized.embedding_model, sized.embedding_dimensions) == ("text-embedding-3-small", 512)
     own = Settings.from_env(
-        {"PAPERBOT_LLM_PROVIDER": "openai", "PAPERBOT_OPENAI_BASE_URL": "http://127.0.0.1:11434/v1",
-         "PAPERBOT_EMBEDDING_MODEL": "nomic-embed-text"}
-    )  # fmt: skip
+        {
+            "PAPERBOT_LLM_PROVIDER": "openai",
+            "PAPERBOT_OPENAI_BASE_URL": "http://127.0.0.1:11434/v1",
+            "PAPERBOT_EMBEDDING_MODEL": "nomic-embed-text",
+        }
+    )
     assert own.embedding_dimensions is None  # the model's own size
 
 

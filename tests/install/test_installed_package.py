@@ -138,10 +138,9 @@ def test_digest_prints_front_matter_and_the_papers(
 ) -> None:
     other = arxiv.add(talklora("2411.00003", title="Segmentation", abstract="We segment."))
     arxiv.announce("cs.CV", date(2024, 8, 28), [(arxiv.find("2408.13714"), "new"), (other, "new")])
-    done = paperbot(
-        installed, env, elsewhere, "digest", "--categories", "cs.CV",
-        "--query", '"low-rank adaptation"', "--format", "hexo", "--title", "Talking Heads",
-    )  # fmt: skip
+    which = ("--categories", "cs.CV", "--query", '"low-rank adaptation"')
+    how = ("--format", "hexo", "--title", "Talking Heads")
+    done = paperbot(installed, env, elsewhere, "digest", *which, *how)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('---\ntitle: "Talking Heads"\ndate: ')
     assert f"## {TITLE}" in done.stdout and "Segmentation" not in done.stdout
@@ -159,9 +158,13 @@ async def test_run_answers_telegram_and_serves_health_and_metrics(
             "PAPERBOT_METRICS_PORT": str(port),
         }
         proc = await asyncio.create_subprocess_exec(
-            installed.paperbot, "run", env=env, cwd=elsewhere,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            installed.paperbot,
+            "run",
+            env=env,
+            cwd=elsewhere,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             tg.push_message(42, 42, "/summarize 2408.13714")
             sent = await tg.await_sent(42, 3, timeout=60)

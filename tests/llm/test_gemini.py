@@ -78,9 +78,12 @@ async def test_request_carries_system_temperature_schema_and_key(
 ) -> None:
     gemini.reply_json({"summary": "x", "score": 1})
     await client.generate_json(
-        system="You are terse.", prompt="Paper text", schema=Answer, temperature=0.7,
+        system="You are terse.",
+        prompt="Paper text",
+        schema=Answer,
+        temperature=0.7,
         max_output_tokens=321,
-    )  # fmt: skip
+    )
     [request] = gemini.requests
     assert request.path == f"/v1beta/models/{MODEL}:generateContent"
     assert request.headers["x-goog-api-key"] == KEY
@@ -361,21 +364,21 @@ def test_empty_key_is_refused() -> None:
         GeminiClient("", MODEL)
 
 
+RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+QUOTA_FAILURE = "type.googleapis.com/google.rpc.QuotaFailure"
+
+
 @pytest.mark.parametrize(
     ("details", "expected"),
     [
-        (
-            {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
-                                    "retryDelay": "7s"}]}},
-            7.0,
-        ),
-        ([{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1.5s"}], 1.5),
-        ({"error": {"details": [{"@type": "type.googleapis.com/google.rpc.QuotaFailure"}]}}, None),
-        ({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "soon"}, None),
+        ({"error": {"details": [{"@type": RETRY_INFO, "retryDelay": "7s"}]}}, 7.0),
+        ([{"@type": RETRY_INFO, "retryDelay": "1.5s"}], 1.5),
+        ({"error": {"details": [{"@type": QUOTA_FAILURE}]}}, None),
+        ({"@type": RETRY_INFO, "retryDelay": "soon"}, None),
         ({}, None),
         ("not a dict", None),
     ],
-)  # fmt: skip
+)
 def test_retry_delay_of(details: object, expected: float | None) -> None:
     assert retry_delay_of(details) == expected
 

@@ -38,8 +38,14 @@ def gemini() -> Iterator[FakeGemini]:
 @pytest.fixture
 async def client(gemini: FakeGemini) -> AsyncIterator[GeminiClient]:
     """A real client with short timeouts, pointed at the fake."""
-    llm = GeminiClient("test-key", MODEL, base_url=gemini.url, timeout_s=2,
-                       retry_base_delay_s=0.05, max_retry_delay_s=5)  # fmt: skip
+    llm = GeminiClient(
+        "test-key",
+        MODEL,
+        base_url=gemini.url,
+        timeout_s=2,
+        retry_base_delay_s=0.05,
+        max_retry_delay_s=5,
+    )
     yield llm
     await llm.aclose()
 
@@ -79,8 +85,9 @@ async def test_embeddings_are_counted_under_the_embedding_model(
     metrics = Metrics()
     llm = MeteredLLM(client, gate=RateGate(), metrics=metrics)
     assert llm.embeds
-    reply = await llm.embed(["a passage", "another"], model=EMBEDDING_MODEL, query=False,
-                            dimensions=8)  # fmt: skip
+    reply = await llm.embed(
+        ["a passage", "another"], model=EMBEDDING_MODEL, query=False, dimensions=8
+    )
     assert [len(v) for v in reply.vectors] == [8, 8]
     gemini.reply_embed_error(400, "bad request")
     with pytest.raises(LLMUnavailable):

@@ -40,7 +40,12 @@ def fake() -> Iterator[FakeOpenAI]:
 async def client(fake: FakeOpenAI) -> AsyncIterator[OpenAICompatClient]:
     """A client with short timeouts and backoff, pointed at the fake."""
     llm = OpenAICompatClient(
-        KEY, MODEL, fake.base_url, timeout_s=2, retry_base_delay_s=0.05, max_retry_delay_s=5
+        KEY,
+        MODEL,
+        base_url=fake.base_url,
+        timeout_s=2,
+        retry_base_delay_s=0.05,
+        max_retry_delay_s=5,
     )
     yield llm
     await llm.aclose()
@@ -75,7 +80,9 @@ async def test_success_gives_value_tokens_and_label(
 
 def test_label_names_openai_or_the_given_vendor() -> None:
     assert OpenAICompatClient("k", "gpt-4o").label == "OpenAI (gpt-4o)"
-    local = OpenAICompatClient(None, "qwen2.5:7b", "http://127.0.0.1:1/v1", vendor="Ollama")
+    local = OpenAICompatClient(
+        None, "qwen2.5:7b", base_url="http://127.0.0.1:1/v1", vendor="Ollama"
+    )
     assert local.label == "Ollama (qwen2.5:7b)"
 
 
@@ -84,9 +91,12 @@ async def test_request_carries_schema_json_mode_temperature_and_key(
 ) -> None:
     fake.reply_json({"summary": "x", "score": 1})
     await client.generate_json(
-        system="You are terse.", prompt="Paper text", schema=Answer, temperature=0.7,
+        system="You are terse.",
+        prompt="Paper text",
+        schema=Answer,
+        temperature=0.7,
         max_output_tokens=321,
-    )  # fmt: skip
+    )
     [request] = fake.requests
     assert request.path == "/v1/chat/completions"
     assert request.headers["authorization"] == f"Bearer {KEY}"
@@ -103,7 +113,9 @@ async def test_request_carries_schema_json_mode_temperature_and_key(
 
 
 async def test_max_completion_tokens_can_replace_max_tokens(fake: FakeOpenAI) -> None:
-    llm = OpenAICompatClient(KEY, "gpt-4.1", fake.base_url, token_param="max_completion_tokens")
+    llm = OpenAICompatClient(
+        KEY, "gpt-4.1", base_url=fake.base_url, token_param="max_completion_tokens"
+    )
     fake.reply_text("ok")
     try:
         await llm.generate_text(system="s", prompt="p", max_output_tokens=99)
@@ -130,7 +142,7 @@ async def test_reasoning_models_get_the_parameters_they_accept(
 ) -> None:
     # OpenAI answers 400 to a reasoning model sent max_tokens or a temperature; the fake too.
     fake.responder = lambda body: {"summary": "ok", "score": 1}
-    llm = OpenAICompatClient(KEY, model, fake.base_url, timeout_s=2)
+    llm = OpenAICompatClient(KEY, model, base_url=fake.base_url, timeout_s=2)
     try:
         reply = await llm.generate_json(
             system="s", prompt="p", schema=Answer, max_output_tokens=500
@@ -149,7 +161,7 @@ async def test_reasoning_models_get_the_parameters_they_accept(
 async def test_a_model_that_reasons_at_length_still_answers(fake: FakeOpenAI) -> None:
     fake.responder = lambda body: {"summary": "fits", "score": 2}
     fake.thinks = 5000  # more than the 2,048 tokens the answer is given
-    llm = OpenAICompatClient(KEY, "gpt-5-mini", fake.base_url, timeout_s=2)
+    llm = OpenAICompatClient(KEY, "gpt-5-mini", base_url=fake.base_url, timeout_s=2)
     try:
         reply = await llm.generate_json(
             system="s", prompt="p", schema=Answer, max_output_tokens=2048
@@ -160,7 +172,7 @@ async def test_a_model_that_reasons_at_length_still_answers(fake: FakeOpenAI) ->
 
 
 async def test_no_key_for_local_servers(fake: FakeOpenAI) -> None:
-    llm = OpenAICompatClient(None, "llama3.1:8b", fake.base_url, timeout_s=2)
+    llm = OpenAICompatClient(None, "llama3.1:8b", base_url=fake.base_url, timeout_s=2)
     fake.reply_text(" Local answer. ", tokens_in=5, tokens_out=3)
     try:
         reply = await llm.generate_text(system="s", prompt="p")
@@ -281,7 +293,9 @@ async def test_rejected_key_is_unavailable_without_echoing_it(
 
 
 async def test_slow_server_times_out_quickly_without_retry(fake: FakeOpenAI) -> None:
-    llm = OpenAICompatClient(KEY, MODEL, fake.base_url, timeout_s=0.3, retry_base_delay_s=0.05)
+    llm = OpenAICompatClient(
+        KEY, MODEL, base_url=fake.base_url, timeout_s=0.3, retry_base_delay_s=0.05
+    )
     fake.reply_slow(5, {"summary": "too late", "score": 0})
     started = time.monotonic()
     try:
@@ -298,7 +312,7 @@ async def test_unreachable_server_is_retried_then_unavailable(
 ) -> None:
     with FakeOpenAI() as gone:
         url = gone.base_url  # a port nobody listens on once the server stops
-    llm = OpenAICompatClient(KEY, MODEL, url, timeout_s=2, retry_base_delay_s=0.01)
+    llm = OpenAICompatClient(KEY, MODEL, base_url=url, timeout_s=2, retry_base_delay_s=0.01)
     try:
         with pytest.raises(LLMUnavailable, match="could not reach"):
             await ask(llm)
@@ -309,7 +323,7 @@ async def test_unreachable_server_is_retried_then_unavailable(
 
 async def test_responder_builds_replies_from_the_request(fake: FakeOpenAI) -> None:
     fake.responder = lambda body: {"summary": FakeOpenAI.prompt_text(body), "score": 9}
-    llm = OpenAICompatClient(KEY, MODEL, fake.base_url, timeout_s=2)
+    llm = OpenAICompatClient(KEY, MODEL, base_url=fake.base_url, timeout_s=2)
     try:
         reply = await llm.generate_json(system="s", prompt="echo me", schema=Answer)
     finally:

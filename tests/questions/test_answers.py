@@ -41,8 +41,9 @@ def paper() -> FakePaper:
         "We adapt talking heads with LoRA.",
         SECTIONS,
     )
-    return FakePaper("2408.13714", 1, title="TalkLoRA", abstract="We adapt talking heads with LoRA.",
-                     html=html)  # fmt: skip
+    return FakePaper(
+        "2408.13714", 1, title="TalkLoRA", abstract="We adapt talking heads with LoRA.", html=html
+    )
 
 
 # What the stand-in model knows of other words for the paper's: its "translation".
@@ -97,8 +98,11 @@ async def core(
 
 
 def asks(gemini: FakeGemini) -> list[str]:
-    return [FakeGemini.prompt_text(r.body) for r in gemini.generate_requests
-            if "<passage" in FakeGemini.prompt_text(r.body)]  # fmt: skip
+    return [
+        FakeGemini.prompt_text(r.body)
+        for r in gemini.generate_requests
+        if "<passage" in FakeGemini.prompt_text(r.body)
+    ]
 
 
 async def test_the_right_passage_is_sent_and_cited(core: Core, gemini: FakeGemini) -> None:
@@ -154,8 +158,11 @@ async def test_the_same_question_is_answered_from_cache_for_free(
     from bot.chat.contract import ChatRef
 
     for user in ("u1", "u2", "u3"):  # three chats ask the same thing
-        ask = command("/ask 2408.13714 Which LoRA rank works best", user=user,
-                      chat=ChatRef("test", f"chat-{user}"))  # fmt: skip
+        ask = command(
+            "/ask 2408.13714 Which LoRA rank works best",
+            user=user,
+            chat=ChatRef("test", f"chat-{user}"),
+        )
         await core.handle(ask, Transcript())
     assert len(asks(gemini)) == 1
     assert await core.redis.keys("*ratelimit*u2*") == []
@@ -227,8 +234,11 @@ async def test_a_model_that_thinks_first_still_answers(core: Core, gemini: FakeG
 
 
 def term_requests(gemini: FakeGemini) -> list[str]:
-    return [FakeGemini.prompt_text(r.body) for r in gemini.generate_requests
-            if "search terms" in FakeGemini.system_text(r.body)]  # fmt: skip
+    return [
+        FakeGemini.prompt_text(r.body)
+        for r in gemini.generate_requests
+        if "search terms" in FakeGemini.system_text(r.body)
+    ]
 
 
 async def test_a_question_in_chinese_finds_the_english_passage(

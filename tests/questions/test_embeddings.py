@@ -54,10 +54,15 @@ def concept_embedding(text: str, dimensions: int = 64) -> list[float]:
 
 
 def paper(sections: list[tuple[str, list[str]]] = SECTIONS, arxiv_id: str = PAPER) -> FakePaper:
-    html = latexml_html("TalkLoRA", [("Jack Saunders", "University of Bath")],
-                        "We adapt talking heads with LoRA.", sections)  # fmt: skip
-    return FakePaper(arxiv_id, 1, title="TalkLoRA", abstract="We adapt talking heads with LoRA.",
-                     html=html)  # fmt: skip
+    html = latexml_html(
+        "TalkLoRA",
+        [("Jack Saunders", "University of Bath")],
+        "We adapt talking heads with LoRA.",
+        sections,
+    )
+    return FakePaper(
+        arxiv_id, 1, title="TalkLoRA", abstract="We adapt talking heads with LoRA.", html=html
+    )
 
 
 def model_reply(prompt: str) -> dict[str, Any]:
@@ -89,8 +94,9 @@ def gemini() -> Iterator[FakeGemini]:
 
 
 def with_embeddings(arxiv: FakeArxiv, redis_url: str, gemini: FakeGemini) -> Settings:
-    return settings_for(arxiv, redis_url, gemini, embedding_model="gemini-embedding-001",
-                        embedding_dimensions=768)  # fmt: skip
+    return settings_for(
+        arxiv, redis_url, gemini, embedding_model="gemini-embedding-001", embedding_dimensions=768
+    )
 
 
 @pytest.fixture
@@ -199,8 +205,8 @@ async def test_when_embeddings_fail_questions_are_answered_from_words(
     await core.handle(ask(f"{PAPER} which LoRA rank works best?"), chat)
     assert "rank 8 works best" in chat.text and "§4.2 Ablation" in chat.text
     assert not await core.redis.exists(core.qa.embeddings.key(f"{PAPER}v1"))  # nothing half-made
-    assert await core.qa.cached(await core.papers.meta(PaperId(base=PAPER)),
-                                "which LoRA rank works best?", "en") is None  # nor kept  # fmt: skip
+    meta = await core.papers.meta(PaperId(base=PAPER))
+    assert await core.qa.cached(meta, "which LoRA rank works best?", "en") is None  # nor kept
 
     gemini.reply_embed_error(429, "quota", retry_delay="3600s")  # far beyond any wait
     started = time.monotonic()
@@ -234,10 +240,14 @@ async def test_an_openai_compatible_server_embeds_too(
     with FakeOpenAI(responder=lambda body: model_reply(FakeOpenAI.prompt_text(body))) as server:
         server.embedder = concept_embedding
         settings = settings_for(
-            arxiv, redis_url, llm_provider="openai", llm_model="qwen2.5:14b",
-            openai_base_url=server.base_url, llm_timeout_s=5.0,
+            arxiv,
+            redis_url,
+            llm_provider="openai",
+            llm_model="qwen2.5:14b",
+            openai_base_url=server.base_url,
+            llm_timeout_s=5.0,
             embedding_model="nomic-embed-text",
-        )  # fmt: skip
+        )
         core = await build_core(settings)
         try:
             chat = Transcript()

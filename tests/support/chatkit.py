@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.chat.contract import ChatRef, ChatUnreachable, Command, Post, SentRef
+from bot.chat.contract import ChatRef, ChatUnreachable, Command, SentRef
 from bot.chat.plaintext import post_text
+from bot.chat.post import Post
 
 CHAT = ChatRef("test", "chat-1")
 

@@ -19,10 +19,10 @@ from bot.chat.contract import (
     Command,
     CommandInfo,
     Conversation,
-    Post,
     PostMemory,
     SentRef,
 )
+from bot.chat.post import Post
 from bot.chat.router import Router
 
 
@@ -94,7 +94,7 @@ class MemoryAdapter:
         """A user writes ``/name args`` in a private chat; the host serves it."""
         name, _, args = text.lstrip("/").partition(" ")
         chat = ChatRef(self.platform, chat_id)
-        command = Command(chat, user, name.lower(), args.strip(), "private", True)
+        command = Command(chat, user, name.lower(), args=args.strip(), user_is_admin=True)
         await self.host.handle(command, MemoryConversation(self, chat))
 
     def papers(self, chat_id: str) -> list[str]:

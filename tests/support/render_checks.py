@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from adapters.discord.render import Piece, embed_size
 from adapters.discord.text import size
 from adapters.telegram.render import TEXT_LIMIT, utf16_len
-from bot.chat.contract import Block, Image, Link, Post
+from bot.chat.post import Block, Image, Link, Post
 from support.fakes.telegram_server import visible_text
 
 TRICKY = "Faces *fast* _and_ ~light~ |spoiler| > `code` @everyone"

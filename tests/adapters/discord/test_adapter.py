@@ -25,26 +25,28 @@ from support.render_checks import card
 
 from adapters.discord import DiscordAdapter
 from bot.chat.contract import (
-    Block,
     ChatRef,
     ChatUnreachable,
     Command,
     CommandInfo,
     Conversation,
     OptionInfo,
-    Post,
     PostMemory,
 )
+from bot.chat.post import Block, Post
 from bot.chat.post_memory import PostIndex
 from bot.chat.router import Router
 
 SUMMARIZE = CommandInfo(
-    "summarize", "Summarize an arXiv paper", "总结一篇 arXiv 论文", "/summarize 1",
+    "summarize",
+    "Summarize an arXiv paper",
+    "总结一篇 arXiv 论文",
+    usage="/summarize 1",
     options=(
         OptionInfo("paper", "arXiv id or link", required=True),
         OptionInfo("language", "Summary language", choices=("en", "zh"), flag="--lang"),
     ),
-)  # fmt: skip
+)
 COMMANDS = (
     CommandInfo("start", "Start", "开始"),
     SUMMARIZE,
@@ -102,8 +104,8 @@ class Core:
         await asyncio.sleep(self.delay)
         sources = Block("Sources", items=("§4 Ablation, p. 6",))
         paper = command.reply_to_paper
-        await conversation.reply(Post(text=f"About {paper}: rank 8.", blocks=(sources,),
-                                      paper_id=paper))  # fmt: skip
+        answer = Post(text=f"About {paper}: rank 8.", blocks=(sources,), paper_id=paper)
+        await conversation.reply(answer)
 
 
 @pytest.fixture
@@ -164,9 +166,8 @@ async def test_a_dm_summarize_is_deferred_then_shows_status_card_and_analysis(
         answer, analysis = await dc.await_answers(ix, 2)
     assert [c["type"] for c in ix.callbacks] == [5]  # deferred: "paperbot is thinking…"
     (command,) = core.seen
-    assert (command.name, command.args, command.chat_type, command.user_is_admin) == (
-        "summarize", "2408.13714 --lang zh", "private", True,
-    )  # fmt: skip
+    assert (command.name, command.args) == ("summarize", "2408.13714 --lang zh")
+    assert command.chat_type == "private" and command.user_is_admin
     assert command.chat == ChatRef("discord", str(PAPERS)) and command.user_id == "42"
     assert answer is dc.original(ix)
     assert answer.history == ["⏳ Fetching the paper…", "⏳ Reading the paper…"]
@@ -376,9 +377,8 @@ async def test_a_message_in_a_cards_thread_is_a_question_answered_there(
         said = dc.push_message(f"<@{BOT_ID}> which LoRA  rank works best?", channel_id=thread)
         answer = await answered(dc, said)
     (command,) = core.seen
-    assert (command.name, command.args, command.reply_to_paper) == (
-        "ask", "which LoRA rank works best?", "2408.13714v1",
-    )  # fmt: skip
+    assert (command.name, command.args) == ("ask", "which LoRA rank works best?")
+    assert command.reply_to_paper == "2408.13714v1"
     assert command.chat == ChatRef("discord", str(PAPERS), str(thread))
     assert (command.user_id, command.chat_type, command.user_is_admin) == ("42", "group", False)
     assert answer.channel_id == thread and answer.author_id == BOT_ID

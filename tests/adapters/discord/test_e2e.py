@@ -22,7 +22,8 @@ from support.paths import REPO
 from adapters.discord import DiscordAdapter
 from bot.app import Core, build_core
 from bot.arxiv.ids import parse_paper_ref
-from bot.chat.contract import ChatRef, ChatUnreachable, Post
+from bot.chat.contract import ChatRef, ChatUnreachable
+from bot.chat.post import Post
 from bot.summaries.card import paper_post
 
 TITLE = "TalkLoRA: *fast* & light_weight @everyone"
@@ -126,9 +127,12 @@ async def test_a_digest_card_goes_to_the_channel_with_its_analysis_in_a_thread(
     ],
 )
 async def test_bad_input_gets_a_helpful_answer(
-    bot: tuple[Core, DiscordAdapter], dc: FakeDiscord, options: dict[str, str], says: str,
+    bot: tuple[Core, DiscordAdapter],
+    dc: FakeDiscord,
+    options: dict[str, str],
+    says: str,
     private: bool,
-) -> None:  # fmt: skip
+) -> None:
     ix = dc.push_command("summarize", options)
     await dc.wait_until(lambda: bool(ix.original and says in ix.original.content), timeout=10)
     assert dc.original(ix).ephemeral is private
@@ -204,8 +208,9 @@ async def test_a_message_in_a_cards_thread_is_answered_there_even_after_a_restar
                 thread = dc.thread_of(card) or 0
                 assert thread and dc.visible(thread)  # the analysis is in the thread
                 dc.push_message("which LoRA rank works best?", channel_id=GENERAL)
-                dc.push_message("which LoRA rank works best?", channel_id=thread, user_id=2000,
-                                bot=True)  # fmt: skip
+                dc.push_message(
+                    "which LoRA rank works best?", channel_id=thread, user_id=2000, bot=True
+                )
             calls = gemini.calls
             said = dc.push_message("which LoRA rank works best?", channel_id=thread, user_id=7)
             await dc.wait_until(lambda s=said: bool(dc.replies_to(s)), timeout=15)
@@ -234,10 +239,10 @@ async def test_run_starts_discord_when_its_token_is_set_and_stops_on_sigterm(
         PAPERBOT_DATA_DIR=str(tmp_path / "data"),
         PAPERBOT_METRICS_PORT="0",  # no /healthz server: port 9108 may be taken here
     )
+    command = (sys.executable, "-m", "adapters.cli", "run")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "run", env=env, cwd=REPO,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        *command, env=env, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         await dc.wait_until(lambda: bool(dc.identified), timeout=30)  # READY was sent
         ix = dc.push_command("summarize", {"paper": "2408.13714"})

@@ -8,7 +8,7 @@ from support.render_checks import check_discord as check
 
 from adapters.discord.render import BLANK, Piece, Rendered, render
 from adapters.discord.text import clip, escape, escape_body, size
-from bot.chat.contract import Block, Image, Link, Post
+from bot.chat.post import Block, Image, Link, Post
 
 
 def pieces(rendered: Rendered) -> list[Piece]:

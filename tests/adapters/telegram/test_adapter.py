@@ -18,23 +18,16 @@ from support.servers import free_port
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.commands import ParsedCommand, parse_command
-from bot.chat.contract import (
-    Block,
-    ChatRef,
-    ChatUnreachable,
-    Command,
-    CommandInfo,
-    Conversation,
-    Image,
-    Link,
-    Post,
-)
+from bot.chat.contract import ChatRef, ChatUnreachable, Command, CommandInfo, Conversation
+from bot.chat.post import Block, Image, Link, Post
 from bot.chat.router import Router
 
 COMMANDS = (
     CommandInfo("start", "Start", "开始"),
-    CommandInfo("summarize", "Summarize an arXiv paper", "总结一篇 arXiv 论文", "/summarize 1"),
-)  # fmt: skip
+    CommandInfo(
+        "summarize", "Summarize an arXiv paper", "总结一篇 arXiv 论文", usage="/summarize 1"
+    ),
+)
 FOLDED = "Results on <VoxCeleb> & HDTF: FID 12.3 > 15.1 (baseline), trained on 5 A100s. " * 8
 
 
@@ -134,9 +127,8 @@ async def test_private_summarize_shows_status_then_photo_and_card(tg: FakeTelegr
         asked = tg.push_message(42, 42, "/summarize 2408.13714")
         await tg.await_sent(42, 3)
     (command,) = core.seen
-    assert (command.name, command.args, command.chat_type, command.user_is_admin) == (
-        "summarize", "2408.13714", "private", True,
-    )  # fmt: skip
+    assert (command.name, command.args) == ("summarize", "2408.13714")
+    assert command.chat_type == "private" and command.user_is_admin
     assert command.chat == ChatRef("telegram", "42")
     sent = tg.sent(42)
     status, photo, *cards = sent
@@ -204,9 +196,8 @@ async def test_unknown_commands_reach_the_core_and_replies_to_cards_become_quest
         tg.push_message(42, 42, "plain text is ignored")
         await tg.await_sent(42, len(sent) + 1)
     question = core.seen[-1]
-    assert (question.name, question.args, question.reply_to_paper) == (
-        "ask", "what about <speed>?", "2408.13714v1",
-    )  # fmt: skip
+    assert (question.name, question.args) == ("ask", "what about <speed>?")
+    assert question.reply_to_paper == "2408.13714v1"
     assert len(core.seen) == 2
 
 
@@ -283,10 +274,8 @@ async def test_unparsable_html_is_resent_as_plain_text(tg: FakeTelegram) -> None
 async def test_migrated_group_is_reported_and_gets_the_post(tg: FakeTelegram) -> None:
     core = Core()
     async with running(tg, core) as adapter:
-        tg.fail_next(
-            "sendMessage", 400, "Bad Request: group chat was upgraded to a supergroup chat",
-            migrate_to_chat_id=-100999, chat_id=-5,
-        )  # fmt: skip
+        upgraded = "Bad Request: group chat was upgraded to a supergroup chat"
+        tg.fail_next("sendMessage", 400, upgraded, migrate_to_chat_id=-100999, chat_id=-5)
         ref = await adapter.send(ChatRef("telegram", "-5"), Post(text="digest"))
     assert core.host.migrated == [(ChatRef("telegram", "-5"), ChatRef("telegram", "-100999"))]
     assert texts(tg.sent(-100999)) == ["digest"] and ref.chat.chat_id == "-100999"

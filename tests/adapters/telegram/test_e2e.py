@@ -147,7 +147,7 @@ async def test_a_blocked_chat_is_marked_unreachable_and_others_are_served(
     bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
 ) -> None:
     core, adapter = bot
-    from bot.chat.contract import Post
+    from bot.chat.post import Post
 
     # The user blocks the bot while it answers: the answer is refused and nothing else tried.
     tg.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=77)
@@ -169,7 +169,7 @@ async def test_a_migrated_group_keeps_its_language(
     bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
 ) -> None:
     core, adapter = bot
-    from bot.chat.contract import Post
+    from bot.chat.post import Post
 
     old, new = ChatRef("telegram", "-200"), ChatRef("telegram", "-1002000")
     await core.chats.set_language(old, "zh")
@@ -249,8 +249,10 @@ async def test_a_reply_to_yesterdays_card_is_a_question_about_its_paper(
                     return {"answerable": True, "answer": "Rank 8.", "citations": [int(found[1])]}
 
                 gemini.responder = first_passage
-                tg.push_message(-500, 2, "which LoRA rank works best?", chat_type="group",
-                                reply_to=card.result["message_id"])  # fmt: skip
+                reply_to = card.result["message_id"]
+                tg.push_message(
+                    -500, 2, "which LoRA rank works best?", chat_type="group", reply_to=reply_to
+                )
                 before = len(tg.sent(-500))
                 answer = (await tg.await_sent(-500, before + 2, timeout=15))[-1]
                 assert "Rank 8." in answer.params["text"]

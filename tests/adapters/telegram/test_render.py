@@ -15,7 +15,7 @@ from adapters.telegram.render import (
     render,
     utf16_len,
 )
-from bot.chat.contract import Block, Image, Link, Post
+from bot.chat.post import Block, Image, Link, Post
 
 
 def paper(analysis_paragraphs: int = 40) -> Post:

@@ -47,6 +47,8 @@ MODERATORS = 7100
 LOADING, EPHEMERAL = 128, 64
 BASE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 MANAGE_CHANNELS = 1 << 4
+JOINED = "2024-01-01T00:00:00+00:00"  # when the bot and every user joined the guild
+POSTED = "2024-08-27T00:00:00+00:00"  # every message's and thread's timestamp
 LIMITS = {"content": 2000, "title": 256, "description": 4096, "fields": 25, "name": 256}
 LIMITS |= {"value": 1024, "footer": 2048, "total": 6000, "embeds": 10}
 _WEBHOOK = r"/webhooks/(?P<app>\d+)/(?P<token>[\w-]+)"
@@ -168,8 +170,12 @@ class FakeDiscord:
             self.add_channel(channel_id, name)
         self._channels[TOPIC] = self._thread_payload(TOPIC, PAPERS, "questions")
         self.threads[TOPIC] = PAPERS
-        self._channels[DM] = {"id": str(DM), "type": 1, "last_message_id": None,
-                              "recipients": [_person(42)]}  # fmt: skip
+        self._channels[DM] = {
+            "id": str(DM),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [_person(42)],
+        }
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> Self:
@@ -205,10 +211,18 @@ class FakeDiscord:
     def add_channel(self, channel_id: int, name: str) -> None:
         """A text channel in the guild (known to GET /channels; GUILD_CREATE lists it)."""
         self._channels[channel_id] = {
-            "id": str(channel_id), "type": 0, "guild_id": str(GUILD), "name": name,
-            "position": len(self._channels), "permission_overwrites": [], "nsfw": False,
-            "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
-        }  # fmt: skip
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(GUILD),
+            "name": name,
+            "position": len(self._channels),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
 
     def forbid(self, channel_id: int) -> None:
         """The bot lost access to a channel: every call about it answers 403 Missing Access."""
@@ -238,22 +252,28 @@ class FakeDiscord:
         """Send INTERACTION_CREATE for a slash command, as a user in the guild or in a DM."""
         user = _person(user_id)
         ix = Interaction(next(self._ids), f"tok{next(self._ids)}", channel_id)
+        chosen = [
+            {"name": key, "type": 3, "value": value} for key, value in (options or {}).items()
+        ]
         data: dict[str, Any] = {
-            "id": str(ix.id), "application_id": str(BOT_ID), "type": 2, "token": ix.token,
-            "version": 1, "locale": "en-US", "attachment_size_limit": 10 * 1024 * 1024,
-            "entitlements": [], "app_permissions": str(BASE_PERMISSIONS | MANAGE_CHANNELS),
-            "data": {"id": "1", "name": name, "type": 1, "options": [
-                {"name": key, "type": 3, "value": value} for key, value in (options or {}).items()
-            ]},
-        }  # fmt: skip
+            "id": str(ix.id),
+            "application_id": str(BOT_ID),
+            "type": 2,
+            "token": ix.token,
+            "version": 1,
+            "locale": "en-US",
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "entitlements": [],
+            "app_permissions": str(BASE_PERMISSIONS | MANAGE_CHANNELS),
+            "data": {"id": "1", "name": name, "type": 1, "options": chosen},
+        }
         if dm:
             channel = {"id": str(channel_id), "type": 1, "recipients": [user]}
             data.update(user=user, channel=channel, channel_id=str(channel_id), context=1)
         else:
             permissions = BASE_PERMISSIONS | (MANAGE_CHANNELS if admin else 0)
-            member = {"user": user, "roles": [str(MODERATORS)] if admin else [], "flags": 0,
-                      "joined_at": "2024-01-01T00:00:00+00:00", "deaf": False, "mute": False,
-                      "permissions": str(permissions)}  # fmt: skip
+            roles = [str(MODERATORS)] if admin else []
+            member = _member(user=user, roles=roles, permissions=str(permissions))
             channel = self._channels[channel_id]
             data.update(member=member, channel=channel, channel_id=str(channel_id), context=0)
             data.update(guild_id=str(GUILD), guild_locale="en-US")
@@ -365,8 +385,11 @@ class FakeDiscord:
         data = self._payload(message)
         dm = channel["type"] == 1
         if message.reference is not None:
-            data["message_reference"] = {"type": 0, "message_id": str(message.reference),
-                                         "channel_id": str(message.channel_id)}  # fmt: skip
+            data["message_reference"] = {
+                "type": 0,
+                "message_id": str(message.reference),
+                "channel_id": str(message.channel_id),
+            }
             data["type"] = 19
             replied = self.messages.get(message.reference)
             data["referenced_message"] = self._payload(replied) if replied else None
@@ -374,8 +397,7 @@ class FakeDiscord:
                 data["mentions"] = [self._user()]
         if not dm:
             data["guild_id"] = str(GUILD)
-            data["member"] = {"roles": [], "flags": 0, "deaf": False, "mute": False,
-                                  "joined_at": "2024-01-01T00:00:00+00:00"}  # fmt: skip
+            data["member"] = _member()  # without "user": MESSAGE_CREATE has it as "author"
         for ws, intents in list(self._sockets.items()):
             if not intents & (DIRECT_MESSAGES if dm else GUILD_MESSAGES):
                 continue
@@ -390,27 +412,42 @@ class FakeDiscord:
         await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     def _user(self) -> dict[str, Any]:
-        return {"id": str(BOT_ID), "username": "paperbot", "discriminator": "0",
-                "global_name": None, "avatar": None, "bot": True}  # fmt: skip
+        return _person(BOT_ID, bot=True, username="paperbot")
 
     def _ready(self) -> dict[str, Any]:
-        return {"v": 10, "user": self._user(), "guilds": [{"id": str(GUILD), "unavailable": True}],
-                "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
-                "application": {"id": str(BOT_ID), "flags": 0}}  # fmt: skip
+        return {
+            "v": 10,
+            "user": self._user(),
+            "guilds": [{"id": str(GUILD), "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(BOT_ID), "flags": 0},
+        }
 
     def _guild(self) -> dict[str, Any]:
         everyone = {"id": str(GUILD), "name": "@everyone", "permissions": str(BASE_PERMISSIONS)}
         mods = {"id": str(MODERATORS), "name": "Moderators", "permissions": str(MANAGE_CHANNELS)}
-        me = {"user": self._user(), "roles": [], "flags": 0, "deaf": False, "mute": False,
-              "joined_at": "2024-01-01T00:00:00+00:00"}  # fmt: skip
+        me = _member(user=self._user())
         texts = [c for c in self._channels.values() if c["type"] == 0]
         threads = [c for c in self._channels.values() if c["type"] == 11]
         if not self.announce_threads:
             threads = [self._channels[TOPIC]]
-        return {"id": str(GUILD), "name": "Papers Lab", "unavailable": False, "member_count": 3,
-                "owner_id": "1", "roles": [everyone, mods], "channels": texts, "members": [me],
-                "threads": threads, "joined_at": "2024-01-01T00:00:00+00:00",
-                "large": False, "features": [], "emojis": [], "stickers": []}  # fmt: skip
+        return {
+            "id": str(GUILD),
+            "name": "Papers Lab",
+            "unavailable": False,
+            "member_count": 3,
+            "owner_id": "1",
+            "roles": [everyone, mods],
+            "channels": texts,
+            "members": [me],
+            "threads": threads,
+            "joined_at": JOINED,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+        }
 
     # ------------------------------------------------------------------ REST
     async def _rest(self, request: web.Request) -> web.Response:
@@ -444,8 +481,12 @@ class FakeDiscord:
             if failure.kind == kind and failure.channel_id in (None, channel_id):
                 self._failures.remove(failure)
                 if failure.status == 429:
-                    body = {"message": "You are being rate limited.", "global": False,
-                            "retry_after": failure.retry_after or 0.1}  # fmt: skip
+                    wait = failure.retry_after or 0.1
+                    body = {
+                        "message": "You are being rate limited.",
+                        "global": False,
+                        "retry_after": wait,
+                    }
                     return _json(body, 429, {"Via": "1.1 google"})
                 code = {403: 50013, 404: 10003}.get(failure.status, 0)
                 return _error(failure.status, code, f"scripted {failure.status}")
@@ -455,13 +496,22 @@ class FakeDiscord:
         return _json(self._user())
 
     def _do_app(self, _p: Any, _b: Any, _f: Any) -> web.Response:
-        return _json({"id": str(BOT_ID), "name": "paperbot", "description": "", "icon": None,
-                      "bot_public": True, "bot_require_code_grant": False, "verify_key": "k",
-                      "owner": self._user(), "flags": 0})  # fmt: skip
+        app = {
+            "id": str(BOT_ID),
+            "name": "paperbot",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "k",
+            "owner": self._user(),
+            "flags": 0,
+        }
+        return _json(app)
 
     def _do_commands(self, _p: Any, body: Any, _f: Any) -> web.Response:
-        self.commands = [dict(c, id=str(next(self._ids)), application_id=str(BOT_ID), version="1")
-                         for c in body]  # fmt: skip
+        registered = {"application_id": str(BOT_ID), "version": "1"}
+        self.commands = [dict(c, id=str(next(self._ids)), **registered) for c in body]
         return _json(self.commands)
 
     def _do_channel(self, params: dict[str, Any], _b: Any, _f: Any) -> web.Response:
@@ -517,10 +567,14 @@ class FakeDiscord:
         elif problem := self._apply(message, body.get("data") or {}, files):
             return problem
         ix.original = self.messages[message.id] = message
-        return _json({"interaction": {"id": str(ix.id), "type": 2,
-                                      "response_message_id": str(message.id),
-                                      "response_message_loading": body["type"] == 5,
-                                      "response_message_ephemeral": message.ephemeral}})  # fmt: skip
+        interaction = {
+            "id": str(ix.id),
+            "type": 2,
+            "response_message_id": str(message.id),
+            "response_message_loading": body["type"] == 5,
+            "response_message_ephemeral": message.ephemeral,
+        }
+        return _json({"interaction": interaction})
 
     def _do_followup(self, params: dict[str, Any], body: Any, files: Any) -> web.Response:
         ix = self.interactions.get(params["token"])
@@ -600,29 +654,44 @@ class FakeDiscord:
 
     def _payload(self, message: Message) -> dict[str, Any]:
         attachments = [
-            {"id": str(n), "filename": name, "size": len(data), "url": f"https://cdn/{name}",
-             "proxy_url": f"https://media/{name}"}
-            for n, (name, data) in enumerate(message.files.items())
-        ]  # fmt: skip
+            _attachment(n, name, len(data)) for n, (name, data) in enumerate(message.files.items())
+        ]
+        mine = message.author_id == BOT_ID
         return {
-            "id": str(message.id), "channel_id": str(message.channel_id), "type": 0,
-            "content": message.content, "embeds": message.embeds, "attachments": attachments,
-            "components": message.components, "flags": message.flags,
-            "author": self._user() if message.author_id == BOT_ID else
-            _person(message.author_id, message.author_bot),
-            "timestamp": "2024-08-27T00:00:00+00:00", "edited_timestamp": None,
-            "mentions": [], "mention_roles": [], "pinned": False, "tts": False,
+            "id": str(message.id),
+            "channel_id": str(message.channel_id),
+            "type": 0,
+            "content": message.content,
+            "embeds": message.embeds,
+            "attachments": attachments,
+            "components": message.components,
+            "flags": message.flags,
+            "author": self._user() if mine else _person(message.author_id, message.author_bot),
+            "timestamp": POSTED,
+            "edited_timestamp": None,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "tts": False,
             "mention_everyone": False,
-        }  # fmt: skip
+        }
 
     def _thread_payload(self, thread_id: int, parent_id: int, name: str) -> dict[str, Any]:
+        metadata = {"archived": False, "auto_archive_duration": 1440, "locked": False}
         return {
-            "id": str(thread_id), "type": 11, "guild_id": str(GUILD), "parent_id": str(parent_id),
-            "owner_id": str(BOT_ID), "name": name, "last_message_id": None, "message_count": 0,
-            "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
-                                "archive_timestamp": "2024-08-27T00:00:00+00:00"},
-        }  # fmt: skip
+            "id": str(thread_id),
+            "type": 11,
+            "guild_id": str(GUILD),
+            "parent_id": str(parent_id),
+            "owner_id": str(BOT_ID),
+            "name": name,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": metadata | {"archive_timestamp": POSTED},
+        }
 
 
 def problems(content: str, embeds: list[dict[str, Any]]) -> list[str]:
@@ -673,18 +742,40 @@ async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
     return body, files
 
 
-def _person(user_id: int, bot: bool = False) -> dict[str, Any]:
-    """A user object for someone other than the bot."""
-    return {"id": str(user_id), "username": f"user{user_id}", "discriminator": "0",
-            "global_name": None, "avatar": None, "bot": bot}  # fmt: skip
+def _person(user_id: int, bot: bool = False, username: str | None = None) -> dict[str, Any]:
+    """A user object: ``user<id>`` unless ``username`` is given (the bot's own)."""
+    return {
+        "id": str(user_id),
+        "username": username or f"user{user_id}",
+        "discriminator": "0",
+        "global_name": None,
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+def _member(**fields: Any) -> dict[str, Any]:
+    """A guild member object (``user``, ``roles``, ``permissions`` where the payload has them)."""
+    return {"roles": [], "flags": 0, "deaf": False, "mute": False, "joined_at": JOINED} | fields
+
+
+def _attachment(n: int, name: str, size: int) -> dict[str, Any]:
+    """An attachment object for the ``n``th uploaded file."""
+    return {
+        "id": str(n),
+        "filename": name,
+        "size": size,
+        "url": f"https://cdn/{name}",
+        "proxy_url": f"https://media/{name}",
+    }
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON reply with ``Content-Type: application/json`` exactly (discord.py insists)."""
+    payload = json.dumps(body).encode()
     return web.Response(
-        body=json.dumps(body).encode(), status=status, content_type="application/json",
-        headers=headers,
-    )  # fmt: skip
+        body=payload, status=status, content_type="application/json", headers=headers
+    )
 
 
 def _error(status: int, code: int, message: str) -> web.Response:

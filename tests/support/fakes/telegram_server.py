@@ -34,6 +34,13 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MAX_POLL_WAIT = 1.0  # seconds a getUpdates long-poll is held here at most
 SENDS = ("sendMessage", "sendPhoto")
+GIFT_KINDS = (  # getChat's accepted_gift_types: none accepted
+    "unlimited_gifts",
+    "limited_gifts",
+    "unique_gifts",
+    "premium_subscription",
+    "gifts_from_channels",
+)
 TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "a", "code"}
 TAGS |= {"pre", "blockquote", "span", "tg-emoji"}
 ENTITIES = {"lt", "gt", "amp", "quot"}
@@ -314,10 +321,7 @@ class FakeTelegram(ScriptedServer):
         if chat_id is None or chat_id not in self._state.chat_types:
             return _error(400, "Bad Request: chat not found")
         kind = self._state.chat_types[chat_id]
-        gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-             "gifts_from_channels"), False,
-        )  # fmt: skip
+        gifts = dict.fromkeys(GIFT_KINDS, False)
         return {
             "id": chat_id,
             "type": kind,

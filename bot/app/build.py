@@ -1,14 +1,12 @@
-"""The composition root of the core: build every client once from Settings and wire them."""
+"""Build every client once from Settings and wire the core: Redis, arXiv, the model, the services,
+the commands, the digest scheduler."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.asyncio as aioredis
-
+from bot.app.core import Core
 from bot.arxiv.api import ArxivAPI
 from bot.arxiv.fetch import Fetcher
 from bot.arxiv.pacer import Pacer
@@ -17,14 +15,9 @@ from bot.chat.contract import (
     ChannelDirectory,
     ChatAdapter,
     ChatRef,
-    ChatUnreachable,
-    Command,
-    CommandInfo,
-    Conversation,
-    Post,
-    PostMemory,
     SentRef,
 )
+from bot.chat.post import Post
 from bot.chat.post_memory import PostIndex
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
@@ -94,86 +87,6 @@ def build_embeddings(settings: Settings, llm: MeteredLLM | None, cache: Cache) -
     )
 
 
-@dataclass(kw_only=True)
-class Core:
-    """Everything the adapters and the CLI need, built once; the AdapterHost of every adapter."""
-
-    settings: Settings
-    redis: aioredis.Redis
-    cache: Cache
-    papers: PaperService
-    router: Router
-    summarizer: Summarizer
-    llm: LLMClient | None
-    chats: ChatStore
-    qa: QAService
-    subscriptions: SubscriptionStore
-    deliveries: DeliveryLog
-    discovery: Discovery
-    scheduler: DigestScheduler
-    adapters: dict[str, ChatAdapter]
-    post_index: PostIndex
-    metrics: Metrics
-    embedded: EmbeddedRedis | None = None
-
-    @property
-    def redis_description(self) -> str:
-        """Where the data lives, for the start-up banner."""
-        if self.embedded is not None:
-            return f"embedded Redis (data in {self.embedded.data_dir})"
-        return "Redis at REDIS_URL"
-
-    @property
-    def posts(self) -> PostMemory:
-        """Which paper each of the bot's messages was about (the adapters' one memory)."""
-        return self.post_index
-
-    def commands(self) -> tuple[CommandInfo, ...]:
-        """The commands adapters list in their menus."""
-        return self.router.commands()
-
-    def adapter_states(self) -> dict[str, bool]:
-        """Whether each attached adapter's platform connection is up (for /healthz, metrics)."""
-        return {platform: adapter.connected for platform, adapter in self.adapters.items()}
-
-    def attach(self, adapter: ChatAdapter) -> None:
-        """Register a platform: scheduled digests for its chats go through it."""
-        self.adapters[adapter.platform] = adapter
-
-    async def handle(self, command: Command, conversation: Conversation) -> None:
-        """What adapters call for every command: a chat that writes to us is reachable again."""
-        if await self.chats.unreachable_reason(command.chat) is not None:
-            await self.chats.mark_reachable(command.chat)
-        try:
-            await self.router.dispatch(command, conversation)
-        except ChatUnreachable as exc:  # the chat went away while we answered
-            log.info("chat %s unreachable while serving /%s", exc.chat.key(), command.name)
-            await self.chat_unreachable(exc.chat, exc.reason)
-
-    async def chat_unreachable(self, chat: ChatRef, reason: str) -> None:
-        """A platform refused delivery for good: remember it and pause the chat's digests."""
-        await self.chats.mark_unreachable(chat, reason)
-        await self.subscriptions.pause_chat(chat, reason)
-
-    async def chat_migrated(self, old: ChatRef, new: ChatRef) -> None:
-        """A chat changed id: its settings, subscriptions and delivery records follow."""
-        await self.chats.migrate(old, new)
-        await self.subscriptions.move_chat(old, new)
-        await self.deliveries.move(old, new)
-        await self.scheduler.sync()
-
-    async def aclose(self) -> None:
-        """Stop the scheduler, close clients and stop the embedded Redis."""
-        await self.scheduler.stop()
-        if self.llm is not None:
-            await self.llm.aclose()
-        await self.papers.fetcher.aclose()
-        with contextlib.suppress(Exception):
-            await self.redis.aclose()
-        if self.embedded is not None:
-            await self.embedded.stop()
-
-
 def _sender(adapters: dict[str, ChatAdapter]) -> Send:
     async def send(chat: ChatRef, post: Post) -> SentRef:
         adapter = adapters.get(chat.platform)
@@ -218,10 +131,10 @@ async def build_core(settings: Settings) -> Core:
         LLMSummarizer(client=llm, prompts=prompts) if llm is not None else ExtractiveSummarizer()
     )
     papers = PaperService(
-        api,
-        fetcher,
-        cache,
-        summarizer,
+        api=api,
+        fetcher=fetcher,
+        cache=cache,
+        summarizer=summarizer,
         html_url=settings.arxiv_html_url,
         pdf_url=settings.arxiv_pdf_url,
         prompt_fingerprint=prompts.fingerprint,

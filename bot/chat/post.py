@@ -1,0 +1,53 @@
+"""The platform-neutral post: what the core says, as plain-text parts each platform renders its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A piece of a post: an optional heading followed by paragraphs and/or list items."""
+
+    heading: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    numbered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled URL (rendered as a button where the platform has them)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image to attach to a post."""
+
+    data: bytes
+    mime: str = "image/png"
+    caption: str = ""
+    filename: str = "figure.png"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post:
+    """A platform-neutral message. All strings are plain text: renderers escape them.
+
+    A simple reply uses only ``text``. A paper card uses ``title``/``title_url``, ``blocks``
+    (shown), ``folded`` (the long analysis, collapsed where the platform allows), ``links``,
+    ``image`` and ``footer``.
+    """
+
+    text: str = ""
+    title: str | None = None
+    title_url: str | None = None
+    blocks: tuple[Block, ...] = ()
+    folded: tuple[Block, ...] = ()
+    links: tuple[Link, ...] = ()
+    image: Image | None = None
+    footer: str | None = None
+    paper_id: str | None = None  # versioned arXiv id the post is about (for replies and questions)
