@@ -1,4 +1,5 @@
-"""Shared fixtures: a real redis-server of the tests' own, and the paths of shared fixtures."""
+"""Shared fixtures: a real redis-server of the tests' own, ../shared's fixtures, and the local arXiv
+and Gemini most tests talk to (a module that needs other papers or answers overrides them)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
-from support.paperkit import gemini_responder
+from support.paperkit import gemini_responder, talklora
 from support.paths import SHARED_FIXTURES
 from support.servers import start_redis
 
@@ -46,4 +48,12 @@ def shared_fixtures() -> Path:
 def gemini() -> Iterator[FakeGemini]:
     """A local Gemini that answers every summary request with a valid analysis."""
     with FakeGemini(responder=gemini_responder) as server:
+        yield server
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    """A local arXiv (API, HTML, PDF, feeds) that knows TalkLoRA (2408.13714)."""
+    with FakeArxiv() as server:
+        server.add(talklora())
         yield server

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,19 +59,6 @@ def publish(arxiv: FakeArxiv, papers: list[FakePaper], day: date = MONDAY) -> No
     for paper in papers:
         arxiv.add(paper)
     arxiv.announce("cs.CV", day, [(p, "new") for p in papers])
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(responder=gemini_responder) as server:
-        yield server
 
 
 async def started(core: Core, adapter: Any = None) -> Core:

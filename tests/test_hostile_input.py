@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -182,13 +182,6 @@ def test_parsers_accept_or_refuse_in_a_short_sentence(name: str, typed: str) -> 
         assert 0 < len(exc.message) <= 400
         assert_brief(exc.message, typed)
         assert_deliverable(Post(text=exc.message))
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
 
 
 COMMANDS = ("summarize", "subscribe", "settings", "unsubscribe", "frobnicate")

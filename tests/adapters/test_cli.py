@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from support.paperkit import process_env, settings_for, talklora
 from support.paths import REPO
 
 from adapters.cli import main
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
 
 
 @pytest.fixture

@@ -7,27 +7,19 @@ import re
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.discord_server import FakeDiscord
 from support.fakes.telegram_server import FakeTelegram
-from support.paperkit import process_env, settings_for, talklora
+from support.paperkit import process_env, settings_for
 from support.paths import REPO
 from support.servers import free_port
 
 TOKEN = "123456:TEST-token"
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
 
 
 @asynccontextmanager

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 from install.release import Installed, build_and_install
-from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
-from support.paperkit import gemini_responder, passages_in, talklora
+from support.paperkit import gemini_responder, passages_in
 from support.paths import REPO
 
 
@@ -27,13 +26,6 @@ def answering_model(body: dict[str, Any]) -> Any:
         if "Rank 8 works best" in text:
             return {"answerable": True, "answer": "Rank 8 works best.", "citations": [pid]}
     return gemini_responder(body)
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
 
 
 @pytest.fixture

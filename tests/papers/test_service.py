@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from support.fakes.arxiv_server import FakeArxiv
@@ -14,13 +14,6 @@ from support.paperkit import settings_for, talklora
 from bot.app import Core, build_core
 from bot.errors import DocumentError, LLMError, PaperNotFound, SourceUnavailable
 from bot.papers.models import PaperId
-
-
-@pytest.fixture
-def arxiv() -> Iterator[FakeArxiv]:
-    with FakeArxiv() as server:
-        server.add(talklora())
-        yield server
 
 
 @pytest.fixture
