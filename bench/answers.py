@@ -53,7 +53,7 @@ from support.paperkit import gemini_responder, passages_in, settings_for
 from bot.app import Core, build_core
 from bot.papers.models import PaperId
 from bot.questions.answer import PASSAGE_BUDGET
-from bot.questions.answers import TOP_K
+from bot.questions.service import TOP_K
 
 QUESTIONS = Path(__file__).with_name("retrieval_questions.json")
 STATES = ("cold", "warm", "repeated", "unmatched")

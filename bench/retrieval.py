@@ -220,9 +220,9 @@ async def _compare(papers: list[Paper], server: Any, redis_url: str, show_misses
     from bot.llm.metered import MeteredLLM
     from bot.llm.openai_compat import OpenAICompatClient
     from bot.llm.rate_gate import RateGate
-    from bot.questions.answers import MIN_SCORE
     from bot.questions.bm25 import BM25Retriever, Retriever
     from bot.questions.embeddings import EmbeddingRetriever, Embeddings, HybridRetriever
+    from bot.questions.service import MIN_SCORE
 
     redis = aioredis.Redis.from_url(redis_url)
     client = OpenAICompatClient(api_key=None, model=MINILM, base_url=server.url)

@@ -39,10 +39,10 @@ from bot.llm.metered import MeteredLLM
 from bot.llm.prompts import load
 from bot.llm.rate_gate import RateGate
 from bot.papers.service import VERSION_TTL, PaperService
-from bot.questions.answers import QAService
 from bot.questions.embeddings import Embeddings
 from bot.questions.history import Conversations
 from bot.questions.query_terms import QueryTerms
+from bot.questions.service import QAService
 from bot.summaries.summarizer import ExtractiveSummarizer, LLMSummarizer, Summarizer
 
 log = logging.getLogger(__name__)

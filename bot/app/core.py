@@ -30,7 +30,7 @@ from bot.infra.redis_conn import EmbeddedRedis
 from bot.infra.settings import Settings
 from bot.llm.base import LLMClient
 from bot.papers.service import PaperService
-from bot.questions.answers import QAService
+from bot.questions.service import QAService
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from bot.errors import BadInput
 from bot.papers.models import LANGUAGES, Language, PaperId
 from bot.papers.service import PaperService
 from bot.questions.answer import Answer, Turn
-from bot.questions.answers import QAService
 from bot.questions.history import Conversations
+from bot.questions.service import QAService
 from bot.summaries.card import paper_post
 from bot.summaries.labels import label, model_line
 
