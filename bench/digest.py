@@ -140,6 +140,8 @@ class FanOut:
     done: int
     llm_calls: int
     messages: int
+    photos: int  # cards sent as a photo whose caption is the whole card
+    previews: int  # cards sent as text under the figure's link preview
     refused: int
     wall: float
     first: float  # seconds from the tick's start to the first message
@@ -218,6 +220,10 @@ async def run_fanout(args: argparse.Namespace, url: str) -> FanOut:
                 done=await finished_digests(core),
                 llm_calls=gemini.calls,
                 messages=len(sends),
+                photos=sum(c.method == "sendPhoto" for c in sends),
+                previews=sum(
+                    bool((c.json("link_preview_options") or {}).get("url")) for c in sends
+                ),
                 refused=sum(c.status != 200 for c in sends),
                 wall=wall,
                 first=min(times) - t0,
@@ -247,6 +253,10 @@ def print_fanout(f: FanOut, args: argparse.Namespace) -> None:
     verdict = "yes" if f.llm_calls == expected else "NO"
     bound = f.messages / TELEGRAM_PER_S
     per_chat = f.messages / f.done if f.done else float("nan")
+    goal = args.papers + 1  # the header and one message per paper
+    met = "met" if f.messages <= goal * f.done else "NOT met"
+    met = met if f.done == f.chats else "partial run"  # unfinished digests' messages count too
+    texts = f.messages - f.photos - f.previews - f.done  # the headers are text too
     steady = (f.messages - f.burst) / (f.span - 1.0) if f.span > 1.0 else float("nan")
     rows: list[list[object]] = [
         ["chats (N) / digests completed", f"{f.chats} / {f.done}"],
@@ -256,6 +266,11 @@ def print_fanout(f: FanOut, args: argparse.Namespace) -> None:
         ["messages sent (sendMessage + sendPhoto)", f.messages],
         ["  refused by the fake (non-200)", f.refused],
         ["  per completed digest", f"{per_chat:.1f}" if f.done else "-"],
+        [f"messages per digest (papers + 1 = {goal} goal)", f"{per_chat:.1f}: {met}"],
+        [
+            "  cards: photo+caption / text+figure preview / text",
+            f"{f.photos} / {f.previews} / {texts}",
+        ],
         ["arXiv API requests", f.api_requests],
         ["arXiv requests, all (feed, API, HTML, figures)", f.arxiv_requests],
         ["wall time of the tick (s)", f"{f.wall:.1f}"],

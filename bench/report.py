@@ -4,8 +4,8 @@ Usage::
 
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
-Runs bench/summarize.py, bench/digest.py, bench/prefetch.py, bench/answers.py and
-bench/retrieval.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
+Runs bench/summarize.py, bench/digest.py, bench/prefetch.py, bench/answers.py,
+bench/retrieval.py and bench/relevance.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
 the table goes between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added
 under a "Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
 so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
@@ -109,6 +109,16 @@ def digest_rows(out: str, chats: int) -> list[Row]:
                 f"{wall[1]} s",
                 f"messages / 30 per s = {bound[1]} s",
                 f"wall / bound {ratio[1]}",
+            ]
+        )
+    per = find(rf"^messages per digest \(papers \+ 1 = (\d+) goal\)\s+{NUM}: (met|NOT met)", out)
+    if per:
+        rows.append(
+            [
+                f"messages per digest of {int(per[1]) - 1} papers (one Telegram chat)",
+                per[2],
+                f"papers + 1 = {per[1]}",
+                "met" if per[3] == "met" else "**not met**",
             ]
         )
     extra = find(
@@ -220,6 +230,47 @@ def retrieval_rows(out: str) -> list[Row]:
                     f"R@6 {delta:+.2f}",
                 ]
             )
+    return rows
+
+
+def relevance_rows(out: str) -> list[Row]:
+    """Digest precision on the shared relevance days, by ranking; speed; feedback memory."""
+    pattern = r"^(keywords only|description only|after \d+ taps)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
+    found = {m[1]: m for m in re.finditer(pattern, out, re.MULTILINE)}
+    words = found.get("keywords only")
+    if words is None:
+        return []
+    shown = "P@5 {0[2]} · P@10 {0[3]} · recall {0[4]}".format
+    rows = [
+        [
+            f"talking-head digest on the shared days: {name}",
+            shown(m),
+            f"keywords only: {shown(words)}",
+            "offline TF-IDF + logistic regression",
+        ]
+        for name, m in found.items()
+        if name != "keywords only"
+    ]
+    speed = find(r"^ranking a (\d+)-paper day for (\d+) subscriptions: ([\d.]+) s", out)
+    if speed is not None:
+        rows.append(
+            [
+                f"rank a {speed[1]}-paper day for {speed[2]} subscriptions",
+                f"{speed[3]} s",
+                "one TF-IDF fit per day, a model per subscription",
+                "off the event loop",
+            ]
+        )
+    memory = find(r"^feedback of one chat with (\d+) votes: (\d+) bytes", out)
+    if memory is not None:
+        rows.append(
+            [
+                f"Redis memory of a chat's feedback ({memory[1]} votes, with paper texts)",
+                f"{int(memory[2]) / 1024:.1f} KiB",
+                "model refit from it daily",
+                "MEMORY USAGE",
+            ]
+        )
     return rows
 
 
@@ -338,6 +389,7 @@ def report(argv: list[str] | None = None) -> int:
         ("answers", lambda: answers_rows(run_script("answers"))),
         ("retrieval", lambda: retrieval_rows(run_script("retrieval"))),
         ("prefetch", lambda: prefetch_rows(run_script("prefetch"))),
+        ("relevance", lambda: relevance_rows(run_script("relevance"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]

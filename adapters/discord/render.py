@@ -78,10 +78,15 @@ def render(post: Post, upload_limit: int = UPLOAD_LIMIT) -> Rendered:
         if pieces and links:
             pieces[-1] = replace(pieces[-1], links=links)
         return Rendered(tuple(pieces), (), thread_name)
-    file = _attachment(post, upload_limit)
+    file = None if _public_image(post) else _attachment(post, upload_limit)
     embed, rest = _card(post, file)
     folded = _embed_messages(rest + [line for block in post.folded for line in block_lines(block)])
     return Rendered((Piece(embeds=(embed,), file=file, links=links),), folded, thread_name)
+
+
+def _public_image(post: Post) -> str | None:
+    """The figure's public URL: the embed shows it from there, nothing is uploaded."""
+    return safe_url(post.image.url) if post.image is not None else None
 
 
 def _attachment(post: Post, upload_limit: int) -> Attachment | None:
@@ -106,7 +111,9 @@ def _card(post: Post, file: Attachment | None) -> tuple[discord.Embed, list[Line
         footer = clip(post.footer.strip(), FOOTER_LIMIT, markdown=False)
         embed.set_footer(text=footer)
         budget -= size(footer)
-    if file is not None:
+    if (url := _public_image(post)) is not None:
+        embed.set_image(url=url)
+    elif file is not None:
         embed.set_image(url=f"attachment://{file.filename}")
     lines = paragraphs(post.text) + [line for block in post.blocks for line in block_lines(block)]
     lead = 0

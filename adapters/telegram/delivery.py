@@ -31,6 +31,13 @@ Migrated = Callable[[ChatRef, ChatRef], Awaitable[None]]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+def figure_preview(url: str | None) -> LinkPreviewOptions:
+    """The figure at ``url`` as the large preview above the text; no preview without one."""
+    if url is None:
+        return NO_PREVIEW
+    return LinkPreviewOptions(url=url, prefer_large_media=True, show_above_text=True)
+
+
 def _cannot_parse(exc: BadRequest) -> bool:
     return "can't parse entities" in exc.message.lower()
 
@@ -110,18 +117,22 @@ class Delivery:
         keyboard = InlineKeyboardMarkup(rows) if rows else None
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         sent: list[Message] = []
+        texts = list(rendered.messages)
         if rendered.photo is not None:
             photo = rendered.photo
-            last = not rendered.messages
+            last = not texts
             message = await self._photo(
                 chat, photo.data, photo.filename, photo.caption, reply, keyboard if last else None
             )
             if message is not None:
                 sent.append(message)
                 reply = None
-        for index, text in enumerate(rendered.messages):
-            last = index == len(rendered.messages) - 1
-            sent.append(await self._text(chat, text, reply, keyboard if last else None))
+            elif photo.caption.strip():
+                texts.insert(0, photo.caption)  # the card without its figure
+        for index, text in enumerate(texts):
+            last = index == len(texts) - 1
+            preview = figure_preview(rendered.preview if index == 0 else None)
+            sent.append(await self._text(chat, text, reply, keyboard if last else None, preview))
             reply = None
         return sent
 
@@ -131,6 +142,7 @@ class Delivery:
         html_text: str,
         reply: ReplyParameters | None,
         markup: InlineKeyboardMarkup | None,
+        preview: LinkPreviewOptions = NO_PREVIEW,
     ) -> Message:
         """Send one HTML message; if Telegram cannot parse it, send its plain text instead."""
 
@@ -142,7 +154,7 @@ class Delivery:
                 message_thread_id=_thread(chat),
                 reply_parameters=reply,
                 reply_markup=markup,
-                link_preview_options=NO_PREVIEW,
+                link_preview_options=preview,
             )
 
         try:

@@ -1,4 +1,11 @@
-"""Turn a core Post into Telegram pieces: HTML messages within 4096 characters, a photo, buttons."""
+"""Turn a core Post into Telegram pieces: one card message (figure, text, buttons) where it fits.
+
+A post with an image becomes ONE message when its text fits one: the figure as the large link
+preview above the text when it has a public URL; else a photo whose caption is the whole card
+(expandable analysis included) when that fits 1,024 characters; else the text alone (the figure,
+which nobody could fetch from a link, is left out rather than cost a second message). Text longer
+than 4,096 characters continues in following messages.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ QUOTE_CLOSE = "</blockquote>"
 
 @dataclass(frozen=True, slots=True)
 class Photo:
-    """A photo to upload first, with its HTML caption."""
+    """A photo to upload, with its HTML caption (the whole card when it is sent this way)."""
 
     data: bytes
     filename: str
@@ -34,11 +41,16 @@ class Photo:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """Everything Telegram needs for one post: photo, HTML messages, URL buttons (rows)."""
+    """Everything Telegram needs for one post: photo, HTML messages, URL buttons (rows).
+
+    ``preview`` is the figure's public URL, shown as the large link preview above the first
+    message's text.
+    """
 
     photo: Photo | None
     messages: tuple[str, ...]
     buttons: tuple[tuple[Link, ...], ...]
+    preview: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +76,16 @@ def safe_url(url: str | None) -> str | None:
 
 
 def render(post: Post, limit: int = TEXT_LIMIT, caption_limit: int = CAPTION_LIMIT) -> Rendered:
-    """Render a post: balanced HTML messages each within ``limit``, photo, button rows."""
-    groups = _pack(_lines(post), limit)
-    photo = None
-    if post.image is not None:
-        caption = _caption(post, caption_limit)
-        photo = Photo(post.image.data, post.image.filename or "figure.png", caption)
-    return Rendered(photo, tuple(_join(g) for g in groups), _buttons(post.links))
+    """Render a post as one card message where it fits (see above); HTML within the limits."""
+    lines, buttons, image = _lines(post), _buttons(post.links), post.image
+    preview = safe_url(image.url) if image is not None else None
+    if image is not None and image.data and (preview is None or not lines):
+        caption = _caption(lines, caption_limit)
+        if caption is not None:
+            photo = Photo(image.data, image.filename or "figure.png", caption)
+            return Rendered(photo, (), buttons)
+    messages = tuple(_join(g) for g in _pack(lines, limit))
+    return Rendered(None, messages, buttons, preview if messages else None)
 
 
 def html_to_plain(markup: str) -> str:
@@ -185,20 +200,12 @@ def _truncate(text: str, limit: int) -> str:
     return head + "…"
 
 
-def _caption(post: Post, limit: int) -> str:
-    """Photo caption: the bold (linked) title and a one-line summary, within ``limit``."""
-    assert post.image is not None
-    first = next((p for b in post.blocks for p in b.paragraphs if p.strip()), "")
-    summary = " ".join((post.image.caption or first or post.text).split())
-    title = _title_line(post)
-    if title is None:
-        return html.escape(_truncate(summary, limit), quote=False)
-    head = _truncate(title.text, limit)
-    rendered = title.open + html.escape(head, quote=False) + title.close
-    room = limit - utf16_len(head) - 1
-    if summary and room > 1:
-        rendered += "\n" + html.escape(_truncate(summary, room), quote=False)
-    return rendered
+def _caption(lines: list[_Line], limit: int) -> str | None:
+    """The whole post as one caption within ``limit`` (and the entity limit), or None."""
+    groups = _pack(lines, limit)
+    if len(groups) > 1:
+        return None
+    return _join(groups[0]) if groups else ""
 
 
 def _buttons(links: tuple[Link, ...]) -> tuple[tuple[Link, ...], ...]:

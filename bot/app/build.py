@@ -23,6 +23,7 @@ from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.commands.ask import AskCommands
 from bot.commands.basics import CoreCommands
+from bot.commands.feedback import FeedbackCommands
 from bot.commands.subscriptions import ChannelResolver, SubscriptionCommands
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery
@@ -43,6 +44,8 @@ from bot.questions.embeddings import Embeddings
 from bot.questions.history import Conversations
 from bot.questions.query_terms import QueryTerms
 from bot.questions.service import QAService
+from bot.ranking.feedback import FeedbackStore
+from bot.ranking.ranker import Ranker
 from bot.summaries.summarizer import ExtractiveSummarizer, LLMSummarizer, Summarizer
 
 log = logging.getLogger(__name__)
@@ -145,7 +148,8 @@ async def build_core(settings: Settings) -> Core:
     chats = ChatStore(redis, prefix)
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
-    discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url)
+    feedback = FeedbackStore(redis, prefix)
+    discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url, Ranker(feedback))
     runner = DigestRunner(
         papers=papers,
         discovery=discovery,
@@ -181,6 +185,7 @@ async def build_core(settings: Settings) -> Core:
         default_language=settings.language,
         resolve_channel=_channel_resolver(adapters),
     ).register(router)
+    FeedbackCommands(papers=papers, feedback=feedback, subscriptions=subscriptions).register(router)
     qa = QAService(
         papers=papers,
         cache=cache,

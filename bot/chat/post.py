@@ -25,12 +25,13 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An image to attach to a post."""
+    """An image to attach to a post; ``url`` is where the public can fetch it, when it can."""
 
     data: bytes
     mime: str = "image/png"
     caption: str = ""
     filename: str = "figure.png"
+    url: str | None = None  # a public https URL (the figure on arxiv.org): shown, not uploaded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

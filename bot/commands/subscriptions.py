@@ -10,7 +10,7 @@ from bot.chat.contract import ChatRef, Command, CommandInfo, Conversation, Optio
 from bot.chat.post import Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
-from bot.digests.discovery import Discovery
+from bot.digests.discovery import Discovery, Found
 from bot.digests.schedule import latest_slot, next_slot, parse_time_of_day, parse_zone, slot_key
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.subscribe_args import SUBSCRIBE_EXAMPLE, parse_settings, parse_subscribe
@@ -29,6 +29,7 @@ COMMANDS = {
         usage=SUBSCRIBE_EXAMPLE.removeprefix("Example: "),
         options=(
             OptionInfo("topic", "Categories and/or keywords", required=True),
+            OptionInfo("about", "The topic in plain words, to rank papers by", flag="--about"),
             OptionInfo("at", "Time of day, e.g. 07:30", flag="--at"),
             OptionInfo("timezone", "IANA time zone, e.g. Asia/Shanghai", flag="--tz"),
             OptionInfo("language", "Summary language", choices=("en", "zh"), flag="--lang"),
@@ -93,6 +94,29 @@ def describe(sub: Subscription) -> str:
     return line
 
 
+def preview_lines(found: Found, shown: int = 3) -> list[str]:
+    """What the latest announcement would have brought: the top papers, with their scores and
+    the threshold when a description ranks them, so the reader can judge before the morning."""
+    count = len(found.papers)
+    papers = found.papers[:shown]
+    if found.threshold is None:
+        lines = [
+            f"The latest announcement ({found.announced or 'n/a'}) would have brought "
+            f"{count} paper{'' if count == 1 else 's'}" + (":" if papers else "."),
+            *[f"• {p.title}" for p in papers],
+        ]
+        return lines
+    lines = [
+        f"The latest announcement ({found.announced or 'n/a'}) would have brought {count} "
+        f"paper{'' if count == 1 else 's'} scoring at least {found.threshold:.2f} for your "
+        f"description; {len(found.below)} scored lower and would not be posted"
+        + (". Top candidates:" if papers or found.below else "."),
+    ]
+    top = papers or found.below[:shown]
+    lines += [f"• {found.scores.get(str(p.id), 0.0):.2f} {p.title}" for p in top]
+    return lines
+
+
 @dataclass(kw_only=True)
 class SubscriptionCommands:
     """Handlers for the subscription commands."""
@@ -147,6 +171,7 @@ class SubscriptionCommands:
             thread_id=chat.thread_id,
             categories=args.categories,
             query=args.query,
+            about=args.about,
             include_cross=args.include_cross,
             at=args.at or chat_settings.get("at", "08:00"),
             zone=args.zone or chat_settings.get("zone", "UTC"),
@@ -163,15 +188,11 @@ class SubscriptionCommands:
         found = await self.discovery.find(sub, now)
         await self.store.add(sub)
         await self.scheduler.sync()
-        preview = [f"• {p.title}" for p in found.papers[:3]]
         lines = [
             f"Subscribed ({sub.id}): {sub.topic()}",
             f"Every announcement day at {sub.at} {sub.zone}, in {sub.language}, "
             f"at most {sub.max_papers} papers ({sub.detail}).",
-            f"The latest announcement ({found.announced or 'n/a'}) would have brought "
-            f"{len(found.papers)} paper{'' if len(found.papers) == 1 else 's'}"
-            + (":" if preview else "."),
-            *preview,
+            *preview_lines(found),
         ]
         if args.hint:
             lines.append(f"Note: {args.hint}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
@@ -20,6 +20,8 @@ from bot.errors import SourceUnavailable
 from bot.infra import keys
 from bot.infra.cache import Cache
 from bot.papers.models import PaperId, PaperMeta
+from bot.ranking.ranker import Candidate, Ranker
+from bot.ranking.reasons import why_line
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +44,28 @@ class Found:
     papers: list[PaperMeta]
     announced: date | None
     no_announcements: bool  # the feed was empty (weekend, holiday)
+    scores: dict[str, float] = field(default_factory=dict)  # versioned id -> relevance, 0..1
+    why: dict[str, str] = field(default_factory=dict)  # versioned id -> "Why: …" line
+    below: list[PaperMeta] = field(default_factory=list)  # scored under the threshold: withheld
+    threshold: float | None = None  # when a description (--about) applied one
 
 
 class Discovery:
     """Reads feeds (cached per category) and the API; matches keyword queries locally."""
 
-    def __init__(self, fetcher: Fetcher, api: ArxivAPI, cache: Cache, rss_url: str) -> None:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        api: ArxivAPI,
+        cache: Cache,
+        rss_url: str,
+        ranker: Ranker | None = None,
+    ) -> None:
         self.fetcher = fetcher
         self.api = api
         self.cache = cache
         self.rss_url = rss_url
+        self.ranker = ranker
         self._lookups = asyncio.Lock()  # subscriptions share one lookup of a feed's papers
 
     async def _feed(self, category: str, now: datetime) -> _Feed:
@@ -86,9 +100,10 @@ class Discovery:
         now = now or datetime.now(UTC)
         if day is not None:
             evening = datetime.combine(day, time(21, 0), EASTERN) - timedelta(days=1)
-            return await self._search(query, evening.astimezone(UTC), sub.categories)
+            found = await self._search(query, evening.astimezone(UTC), sub.categories)
+            return await self._ranked(sub, query, found)
         if not sub.categories and query is not None:
-            return await self._search(query, now)
+            return await self._ranked(sub, query, await self._search(query, now))
         ids: dict[str, str] = {}  # base -> versioned
         text: dict[str, str] = {}
         published: date | None = None
@@ -107,7 +122,30 @@ class Discovery:
         else:
             order = {v: i for i, v in enumerate(ids.values())}
             papers.sort(key=lambda p: order.get(str(p.id), len(order)))
-        return Found(papers, published, no_announcements=not ids and not text)
+        found = Found(papers, published, no_announcements=not ids and not text)
+        return await self._ranked(sub, query, found)
+
+    async def _ranked(self, sub: Subscription, query: Query | None, found: Found) -> Found:
+        """Rank by the description and the chat's feedback when either exists (a description
+        also withholds papers under the threshold); give each paper its reason."""
+        examples = await self.ranker.feedback.examples(sub.chat) if self.ranker else []
+        if self.ranker is None or not (sub.about or examples):
+            if query is not None:
+                for p in found.papers:
+                    line = why_line(sub.language, keywords=query.matched_terms(p.title, p.abstract))
+                    if line:
+                        found.why[str(p.id)] = line
+            return found
+        candidates = [Candidate(str(p.id), p.title, p.abstract) for p in found.papers]
+        ranked = await self.ranker.rank_with(
+            candidates, examples, about=sub.about, query=query, language=sub.language
+        )
+        by_id = {str(p.id): p for p in found.papers}
+        found.papers = [by_id[i] for i in ranked.kept]
+        found.below = [by_id[i] for i in ranked.below]
+        found.scores, found.why = ranked.scores, ranked.why
+        found.threshold = self.ranker.threshold if sub.about else None
+        return found
 
     async def _metas(self, papers: list[PaperId]) -> list[PaperMeta]:
         """Metadata of feed papers: from the cache where any subscription already fetched it."""

@@ -130,7 +130,8 @@ class DigestRunner:
             if stopping.is_set():
                 result.interrupted = True
                 return result
-            post = paper_post(summary, figure, brief=sub.detail == "brief")
+            why = found.why.get(str(summary.meta.id))
+            post = paper_post(summary, figure, brief=sub.detail == "brief", why=why)
             if await self._send_once(chat, summary.meta.id.base, post, send, result):
                 result.sent.append(str(summary.meta.id))
         if stopping.is_set():

@@ -18,8 +18,12 @@ SUBSCRIBE_EXAMPLE = (
     'Example: /subscribe cs.CV cs.GR "talking head" OR lip-sync NOT survey '
     "--at 07:30 --tz Asia/Shanghai --lang zh --max 10"
 )
+ABOUT_EXAMPLE = (
+    'Example: /subscribe cs.CV cs.GR --about "audio-driven talking head video generation"'
+)
+MAX_ABOUT_CHARS = 300
 SETTINGS_EXAMPLE = "Example: /settings --lang zh --at 08:00 --tz Asia/Shanghai"
-_VALUE_FLAGS = ("--at", "--tz", "--max", "--detail")
+_VALUE_FLAGS = ("--at", "--tz", "--max", "--detail", "--about")
 _SWITCHES = ("--brief", "--full", "--cross", "--notify-empty")
 _CATEGORY_LIKE = re.compile(r"^[a-z\-]+\.[a-z\-]+$|^[a-z]+-[a-z]+$", re.IGNORECASE)
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -39,6 +43,7 @@ class SubscribeArgs:
     detail: Detail | None = None
     include_cross: bool = False
     notify_empty: bool = False
+    about: str | None = None  # the topic in plain words
     hint: str | None = None  # a note on how the query was read
 
 
@@ -64,6 +69,12 @@ def _take_options(tokens: list[str], args: SubscribeArgs, example: str) -> list[
                 args.include_cross = True
             else:
                 args.notify_empty = True
+        elif token == "--about" and i + 1 < len(tokens) and not tokens[i + 1].startswith('"'):
+            words: list[str] = []  # unquoted (as a slash command sends it): up to the next option
+            while i + 1 < len(tokens) and not tokens[i + 1].startswith("--"):
+                i += 1
+                (rest if is_category(tokens[i]) else words).append(tokens[i])
+            _set(args, token, " ".join(words), example)
         elif token in _VALUE_FLAGS:
             if i + 1 >= len(tokens):
                 raise BadInput(f"{token} needs a value. {example}")
@@ -86,6 +97,13 @@ def _set(args: SubscribeArgs, flag: str, value: str, example: str) -> None:
         if not value.isdigit() or not 1 <= int(value) <= 50:
             raise BadInput(f"--max must be a number from 1 to 50. {example}")
         args.max_papers = int(value)
+    elif flag == "--about":
+        about = " ".join(value.strip("\"'“”「」").split())
+        if not about:
+            raise BadInput(f"--about needs a description in quotes. {ABOUT_EXAMPLE}")
+        if len(about) > MAX_ABOUT_CHARS:
+            raise BadInput(f"--about is too long (at most {MAX_ABOUT_CHARS} characters).")
+        args.about = about
     elif flag == "--detail":
         if value.lower() not in ("full", "brief"):
             raise BadInput(f"--detail must be full or brief. {example}")
@@ -120,6 +138,8 @@ def parse_subscribe(text: str) -> SubscribeArgs:
         raise BadInput(
             f"Subscribe to what? Give arXiv categories and/or keywords. {SUBSCRIBE_EXAMPLE}"
         )
+    if args.about and not args.categories:
+        raise BadInput(f"--about ranks a category's papers: name the categories. {ABOUT_EXAMPLE}")
     return args
 
 
@@ -128,6 +148,7 @@ def parse_settings(text: str) -> SubscribeArgs:
     text, language = take_language(text, SETTINGS_EXAMPLE)
     args = SubscribeArgs(language=language)
     rest = _take_options(_split(text), args, SETTINGS_EXAMPLE)
-    if rest:
-        raise BadInput(f"I did not understand {' '.join(rest)[:40]!r}. {SETTINGS_EXAMPLE}")
+    if rest or args.about:
+        shown = " ".join(rest)[:40] or "--about"
+        raise BadInput(f"I did not understand {shown!r}. {SETTINGS_EXAMPLE}")
     return args

@@ -28,6 +28,7 @@ class Subscription(BaseModel):
     thread_id: str | None = None
     categories: tuple[str, ...] = ()
     query: str | None = None  # normalised keyword query (bot.digests.topic_query syntax)
+    about: str | None = None  # the topic in plain words: candidates are ranked against it
     include_cross: bool = False
     at: str = "08:00"  # local time of day, HH:MM
     zone: str = "UTC"  # IANA zone
@@ -52,6 +53,8 @@ class Subscription(BaseModel):
         parts = [" ".join(self.categories)] if self.categories else []
         if self.query:
             parts.append(self.query)
+        if self.about:
+            parts.append(f'about "{self.about}"')
         return " · ".join(parts) or "(nothing)"
 
 

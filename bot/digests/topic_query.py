@@ -187,6 +187,19 @@ class Query:
                 total += 1 + 4 * min(title_hits, 3) + min(abstract_hits, 5)
         return float(total)
 
+    def positive_terms(self) -> list[str]:
+        """The words and phrases the query looks for (those not under NOT), as typed."""
+        return [term.text for term in _positive_terms(self.root)]
+
+    def matched_terms(self, title: str, abstract: str) -> list[str]:
+        """The positive terms found in this title or abstract, in query order."""
+        in_title, in_abstract = _Text.of(title), _Text.of(abstract)
+        return [
+            term.text
+            for term in _positive_terms(self.root)
+            if in_title.count(term.words) or in_abstract.count(term.words)
+        ]
+
     def to_arxiv(self) -> str:
         """The query as an arXiv API ``search_query`` over all fields (a prefilter: re-check
         results with :meth:`matches`). Raises BadInput when NOT has nothing to subtract from."""

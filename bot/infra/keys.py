@@ -33,6 +33,9 @@ Stores:
   prefetched the slot's summaries, the sender's claim on it, and that it was sent
   (DigestScheduler). The stored word for prefetching stays ``prepared`` so that running
   deployments' marks still count.
+- ``feedback:<chat>:votes``: hash, no expiry; "<paper> <user>" -> +1/-1, one vote per user per
+  paper; ``feedback:<chat>:papers``: hash, no expiry; paper -> its id, title and abstract as JSON,
+  while someone's vote on it stands (FeedbackStore).
 """
 
 from __future__ import annotations
@@ -151,3 +154,13 @@ def delivered(prefix: str, where: ChatRef) -> str:
 def digest_slot(prefix: str, sub_id: str, slot: str, mark: SlotMark) -> str:
     """One digest slot's mark: summaries prefetched, the sender's claim, or sent."""
     return f"{prefix}digest:{sub_id}:{slot}:{_SLOT_WORDS[mark]}"
+
+
+def feedback_votes(prefix: str, where: ChatRef) -> str:
+    """A chat's votes on papers: "<paper> <user>" -> +1 or -1."""
+    return f"{prefix}feedback:{where.key()}:votes"
+
+
+def feedback_papers(prefix: str, where: ChatRef) -> str:
+    """The text (id, title, abstract) of each paper a chat has votes on."""
+    return f"{prefix}feedback:{where.key()}:papers"

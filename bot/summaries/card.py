@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.chat.post import Block, Image, Link, Post
 from bot.papers.models import Figure, Language, PaperSummary
 from bot.summaries.labels import label, model_line
 
 MAX_CARD_AUTHORS = 8
+_PUBLIC_FIGURE = re.compile(r"https://(?:[a-z0-9-]+\.)*arxiv\.org/[^\s\"'<>\\]*")
 
 
 def author_line(authors: tuple[str, ...], language: Language, limit: int = MAX_CARD_AUTHORS) -> str:
@@ -51,12 +54,24 @@ def analysis_blocks(summary: PaperSummary) -> tuple[Block, ...]:
     )
 
 
+def public_figure_url(url: str | None) -> str | None:
+    """The figure's URL when anyone can fetch it (https on arxiv.org), else None."""
+    if url is None or not _PUBLIC_FIGURE.fullmatch(url.strip()):
+        return None
+    return url.strip()
+
+
 def _numbered(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"({i}): {text}" for i, text in enumerate(items, 1))
 
 
-def paper_post(summary: PaperSummary, figure: Figure | None, *, brief: bool = False) -> Post:
-    """A paper card: title, authors, summary, takeaways, links, figure; the analysis folded."""
+def paper_post(
+    summary: PaperSummary, figure: Figure | None, *, brief: bool = False, why: str | None = None
+) -> Post:
+    """A paper card: title, authors, summary, takeaways, links, figure; the analysis folded.
+
+    ``why`` (a digest's "Why: …" line for this chat) opens the card when given.
+    """
     lang, meta, a = summary.language, summary.meta, summary.analysis
     blocks = [
         Block(paragraphs=(f"{label('authors', lang)}: {author_line(meta.authors, lang)}",)),
@@ -68,6 +83,8 @@ def paper_post(summary: PaperSummary, figure: Figure | None, *, brief: bool = Fa
         blocks.append(Block(heading=label("code", lang), paragraphs=summary.code_urls[:3]))
     if meta.comment:
         blocks.insert(1, Block(paragraphs=(meta.comment,)))
+    if why:
+        blocks.insert(0, Block(paragraphs=(why,)))
     links = [Link("arXiv", meta.abs_url), Link("PDF", meta.pdf_url)]
     links += [Link(label("code", lang), url) for url in summary.code_urls[:1]]
     image = None
@@ -77,6 +94,7 @@ def paper_post(summary: PaperSummary, figure: Figure | None, *, brief: bool = Fa
             mime=figure.mime,
             caption=figure.caption,
             filename=f"{meta.id.versioned.replace('/', '_')}.{figure.mime.split('/')[-1]}",
+            url=public_figure_url(figure.source_url),
         )
     return Post(
         title=meta.title,

@@ -35,6 +35,15 @@ _LABELS: dict[str, dict[Language, str]] = {
         "for a written answer).",
         "zh": "以上内容摘自原文：语言模型暂时没有响应，稍后再问可得到完整回答。",
     },
+    "why_keywords": {"en": "Why: matches {terms}", "zh": "推荐理由：命中关键词 {terms}"},
+    "why_liked": {
+        "en": "Why: close to {paper} you liked",
+        "zh": "推荐理由：与你点赞的 {paper} 相近",
+    },
+    "why_about": {
+        "en": "Why: matches your description ({score})",
+        "zh": "推荐理由：符合订阅描述（{score}）",
+    },
     "disclaimer": {
         "en": "Summaries are machine-written: use them to decide what to read, not as a source.",
         "zh": "总结由机器生成，可能有误，仅用于论文阅读前的初筛，请勿用于严肃的学术场景。",

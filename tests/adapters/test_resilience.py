@@ -94,8 +94,8 @@ async def test_discord_down_at_start_telegram_serves_and_discord_comes_back_by_i
         env = both_platforms(arxiv, redis_url, tmp_path, tg_port, discord_port, metrics_port)
         async with paperbot_run(env) as proc:
             tg.push_message(42, 42, "/summarize 2408.13714")
-            sent = await tg.await_sent(42, 3, timeout=30)
-            assert any("TalkLoRA" in (c.params.get("caption") or "") for c in sent)
+            status, card = await tg.await_sent(42, 2, timeout=30)  # the card is one message
+            assert "TalkLoRA" in (card.params.get("text") or card.params.get("caption") or "")
             status, body, metrics = await health(metrics_port)
             assert status == 503 and body["failed"] == ["adapters.discord"]
             assert body["adapters"] == {"telegram": True, "discord": False}

@@ -60,6 +60,8 @@ PINNED = [
         keys.digest_slot(P, "k3x9", "20240828T0000Z", "done"),
         "paperbot:digest:k3x9:20240828T0000Z:done",
     ),
+    (keys.feedback_votes(P, TOPIC), "paperbot:feedback:telegram:-1001234:77:votes"),
+    (keys.feedback_papers(P, GROUP), "paperbot:feedback:telegram:-1001234:papers"),
 ]
 
 

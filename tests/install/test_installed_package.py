@@ -167,8 +167,8 @@ async def test_run_answers_telegram_and_serves_health_and_metrics(
         )
         try:
             tg.push_message(42, 42, "/summarize 2408.13714")
-            sent = await tg.await_sent(42, 3, timeout=60)
-            assert any(TITLE in (c.params.get("caption") or "") for c in sent)
+            _, card = await tg.await_sent(42, 2, timeout=60)  # the card is one message
+            assert TITLE in (card.params.get("text") or card.params.get("caption") or "")
             async with httpx.AsyncClient() as http:
                 health = await http.get(f"http://127.0.0.1:{port}/healthz")
                 metrics = await http.get(f"http://127.0.0.1:{port}/metrics")

@@ -59,10 +59,11 @@ def check_discord(piece: Piece) -> None:
         for field in embed.fields:
             assert field.name and field.value
             assert size(field.name) <= 256 and size(field.value) <= 1024
-        if embed.image.url:
-            assert (
-                piece.file is not None and embed.image.url == f"attachment://{piece.file.filename}"
-            )
+        if embed.image.url and piece.file is None:  # a public figure, shown from its URL
+            assert embed.image.url.startswith("https://")
+        elif embed.image.url:
+            assert piece.file is not None
+            assert embed.image.url == f"attachment://{piece.file.filename}"
     assert len(piece.links) <= 25 and all(len(link.label) <= 80 for link in piece.links)
 
 

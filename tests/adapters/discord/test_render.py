@@ -144,6 +144,16 @@ def test_figures_are_attached_under_safe_names_or_left_out(
     assert message.embeds[0].image.url == (f"attachment://{attached}" if attached else None)
 
 
+def test_a_figure_with_a_public_url_is_shown_from_there_not_uploaded() -> None:
+    url = "https://arxiv.org/html/2408.13714v1/x1.png"
+    rendered = render(card(image=Image(b"\x89PNG figure", url=url)))
+    (message,) = rendered.card  # one message: the embed with its figure and the buttons
+    check(message)
+    assert message.file is None and message.embeds[0].image.url == url
+    assert [link.label for link in message.links] == ["arXiv", "PDF"]
+    assert rendered.folded  # the analysis still goes to the thread
+
+
 def test_buttons_keep_only_web_links_with_short_labels() -> None:
     links = (
         *(Link("L" * 200, f"https://x.org/{n}") for n in range(30)),

@@ -18,6 +18,7 @@ from support.servers import free_port
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.commands import ParsedCommand, parse_command
+from adapters.telegram.render import CAPTION_LIMIT
 from bot.chat.contract import ChatRef, ChatUnreachable, Command, CommandInfo, Conversation
 from bot.chat.post import Block, Image, Link, Post
 from bot.chat.router import Router
@@ -29,21 +30,22 @@ COMMANDS = (
     ),
 )
 FOLDED = "Results on <VoxCeleb> & HDTF: FID 12.3 > 15.1 (baseline), trained on 5 A100s. " * 8
+FIGURE_URL = "https://arxiv.org/html/2408.13714v1/x1.png"
 
 
-def card() -> Post:
-    """A paper-like post: tricky title, blocks, a folded analysis longer than one message."""
+def card(parts: int = 12, figure_url: str | None = FIGURE_URL) -> Post:
+    """A paper-like post: tricky title, blocks, a folded analysis (12 parts: over one message)."""
     return Post(
         title="Talking <Heads> & Faces > Voices",
         title_url="https://arxiv.org/abs/2408.13714v1",
         blocks=(Block("Summary", ("One <line> & done.",)), Block("Key Takeaways", items=("a",))),
-        folded=tuple(Block(f"Part {n}", (FOLDED,)) for n in range(12)),
+        folded=tuple(Block(f"Part {n}", (FOLDED,)) for n in range(parts)),
         links=(
             Link("arXiv", "https://arxiv.org/abs/2408.13714v1"),
             Link("PDF", "https://arxiv.org/pdf/2408.13714v1"),
             Link("Code", "https://github.com/x/y"),
         ),
-        image=Image(b"\x89PNG not really", caption="Figure 1: overview"),
+        image=Image(b"\x89PNG not really", caption="Figure 1: overview", url=figure_url),
         footer="extractive summary (no LLM)",
         paper_id="2408.13714v1",
     )
@@ -121,7 +123,9 @@ def test_commands_are_read_and_other_bots_commands_ignored(
     assert parse_command(text, "x_bot") == expected
 
 
-async def test_private_summarize_shows_status_then_photo_and_card(tg: FakeTelegram) -> None:
+async def test_private_summarize_shows_status_then_the_card_under_its_figure(
+    tg: FakeTelegram,
+) -> None:
     core = Core()
     async with running(tg, core):
         asked = tg.push_message(42, 42, "/summarize 2408.13714")
@@ -131,24 +135,62 @@ async def test_private_summarize_shows_status_then_photo_and_card(tg: FakeTelegr
     assert command.chat_type == "private" and command.user_is_admin
     assert command.chat == ChatRef("telegram", "42")
     sent = tg.sent(42)
-    status, photo, *cards = sent
+    status, *cards = sent
     assert status.params["text"] == "⏳ Fetching the paper…" and "parse_mode" not in status.params
     assert [c.params["text"] for c in tg.calls_of("editMessageText")] == ["⏳ Reading the paper…"]
     assert tg.calls_of("sendChatAction")[0].params["action"] == "typing"
     assert tg.is_deleted(42, status.result["message_id"])
-    assert photo.method == "sendPhoto" and photo.files["photo"] == b"\x89PNG not really"
-    assert json.loads(photo.params["reply_parameters"])["message_id"] == asked
-    assert len(cards) >= 2
+    assert tg.calls_of("sendPhoto") == []  # the figure is the first message's preview
+    first = cards[0]
+    assert json.loads(first.params["reply_parameters"])["message_id"] == asked
+    preview = {"url": FIGURE_URL, "prefer_large_media": True, "show_above_text": True}
+    assert first.json("link_preview_options") == preview
+    assert first.result["link_preview_options"] == preview
+    assert len(cards) >= 2  # this analysis is longer than one message: it continues
     for message in cards:
         assert message.params["parse_mode"] == "HTML"
         check(message.params["text"])
+    for message in cards[1:]:
         assert "reply_parameters" not in message.params  # only the first piece replies
+        assert message.json("link_preview_options") == {"is_disabled": True}
     html = "".join(texts(cards))
-    assert "Talking &lt;Heads&gt; &amp; Faces &gt; Voices" in html
+    assert first.params["text"].startswith("<b><a href=")
+    assert "Talking &lt;Heads&gt; &amp; Faces &gt; Voices" in first.params["text"]
     assert "<blockquote expandable>" in html
     keyboard = cards[-1].json("reply_markup")["inline_keyboard"]
     assert [b["url"] for row in keyboard for b in row][1] == "https://arxiv.org/pdf/2408.13714v1"
-    assert all("reply_markup" not in c.params for c in [photo, *cards[:-1]])
+    assert all("reply_markup" not in c.params for c in cards[:-1])
+
+
+async def test_a_card_is_one_message_with_figure_text_and_buttons(tg: FakeTelegram) -> None:
+    """Public figure: text under a large preview. Else a photo captioned with the whole card
+    when it fits, else the text alone: one message each, replies to it are about the paper."""
+    core = Core()
+    async with running(tg, core) as adapter:
+        chat = ChatRef("telegram", "60")
+        for post in (card(parts=1), card(parts=1, figure_url=None), card(5, None)):
+            ref = await adapter.send(chat, post)
+            assert len(ref.message_ids) == 1
+        preview, photo, alone = sent = tg.sent(60)
+        for message in sent:
+            keyboard = message.json("reply_markup")["inline_keyboard"]
+            assert keyboard[0][0] == {"text": "arXiv", "url": "https://arxiv.org/abs/2408.13714v1"}
+        assert preview.method == "sendMessage"
+        assert preview.json("link_preview_options")["url"] == FIGURE_URL
+        assert photo.method == "sendPhoto" and photo.files["photo"] == b"\x89PNG not really"
+        caption = photo.params["caption"]
+        check(caption, CAPTION_LIMIT)
+        assert "<blockquote expandable><b>Part 0</b>" in caption  # the analysis, folded
+        assert caption.endswith("<i>extractive summary (no LLM)</i>")
+        assert alone.method == "sendMessage"
+        assert alone.json("link_preview_options") == {"is_disabled": True}
+        assert (
+            alone.params["text"].count("Part ") == 5
+            and "<blockquote expandable>" in alone.params["text"]
+        )
+        tg.push_message(60, 60, "and <speed>?", reply_to=photo.result["message_id"])
+        await tg.await_sent(60, 4)
+    assert core.seen[-1].name == "ask" and core.seen[-1].reply_to_paper == "2408.13714v1"
 
 
 async def test_group_commands_are_for_us_only_and_know_who_is_admin(tg: FakeTelegram) -> None:
@@ -175,9 +217,9 @@ async def test_group_summarize_with_bot_name_gets_the_card(tg: FakeTelegram) -> 
     core = Core()
     async with running(tg, core):
         tg.push_message(-1003, 9, "/summarize@x_bot 2408.13714", chat_type="supergroup")
-        sent = await tg.await_sent(-1003, 4)
-    assert [c.method for c in sent[:2]] == ["sendMessage", "sendPhoto"]
-    for message in sent[2:]:
+        sent = await tg.await_sent(-1003, 3)
+    assert [c.method for c in sent] == ["sendMessage"] * 3  # status, then the card in two
+    for message in sent[1:]:
         check(message.params["text"])
     assert core.seen[0].chat_type == "group" and not core.seen[0].user_is_admin
 
@@ -191,7 +233,7 @@ async def test_unknown_commands_reach_the_core_and_replies_to_cards_become_quest
         (unknown,) = await tg.await_sent(42, 1)
         assert unknown.params["text"].startswith("Unknown command /nope")
         tg.push_message(42, 42, "/summarize 2408.13714")
-        sent = await tg.await_sent(42, 5)
+        sent = await tg.await_sent(42, 4)
         tg.push_message(42, 42, "what about <speed>?", reply_to=sent[-1].result["message_id"])
         tg.push_message(42, 42, "plain text is ignored")
         await tg.await_sent(42, len(sent) + 1)
@@ -238,7 +280,7 @@ async def test_a_blocked_chat_raises_chat_unreachable_and_gets_nothing(tg: FakeT
     async with running(tg, Core()) as adapter:
         tg.fail_next("sendPhoto", 403, "Forbidden: bot was blocked by the user")
         with pytest.raises(ChatUnreachable) as raised:
-            await adapter.send(ChatRef("telegram", "79"), card())
+            await adapter.send(ChatRef("telegram", "79"), card(parts=1, figure_url=None))
     assert raised.value.chat == ChatRef("telegram", "79")
     assert raised.value.reason == "Forbidden: bot was blocked by the user"
     assert tg.sent(79) == []
@@ -252,14 +294,15 @@ async def test_a_failing_handler_leaves_no_stale_status_line(tg: FakeTelegram) -
     assert answer.params["text"].startswith("Something went wrong")
 
 
-async def test_a_refused_photo_still_lets_the_text_through(tg: FakeTelegram) -> None:
+async def test_a_refused_photo_still_lets_the_card_through(tg: FakeTelegram) -> None:
     async with running(tg, Core()) as adapter:
         tg.fail_next("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED")
-        ref = await adapter.send(ChatRef("telegram", "81"), card())
-    sent = tg.sent(81)
-    assert sent and all(c.method == "sendMessage" for c in sent)
-    assert len(ref.message_ids) == len(sent)
-    assert "reply_markup" in sent[-1].params
+        ref = await adapter.send(ChatRef("telegram", "81"), card(parts=1, figure_url=None))
+    (refused,) = tg.calls_of("sendPhoto")
+    (sent,) = tg.sent(81)
+    assert sent.method == "sendMessage" and sent.params["text"] == refused.params["caption"]
+    assert ref.message_ids == (str(sent.result["message_id"]),)
+    assert "reply_markup" in sent.params
 
 
 async def test_unparsable_html_is_resent_as_plain_text(tg: FakeTelegram) -> None:

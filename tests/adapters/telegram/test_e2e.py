@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +18,12 @@ from support.paperkit import gemini_responder, settings_for, talklora
 from support.render_checks import check_telegram as check
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram.render import CAPTION_LIMIT
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
+from bot.digests.subscriptions import Detail, Subscription
+
+MONDAY_8AM = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # cs.CV announces on Mondays
 
 
 @pytest.fixture
@@ -54,26 +59,26 @@ def texts(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [c.params.get("text") or c.params.get("caption", "") for c in tg.sent(chat_id)]
 
 
-async def test_summarize_in_a_private_chat_gives_status_then_card_and_photo(
+async def test_summarize_in_a_private_chat_gives_status_then_one_card_message(
     bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
 ) -> None:
     tg.push_message(42, 42, "/summarize 2408.13714")
-    sent = await tg.await_sent(42, 3, timeout=15)
+    sent = await tg.await_sent(42, 2, timeout=15)
     assert sent[0].params["text"].startswith("Fetching 2408.13714")  # the status line
     edits = [c.params["text"] for c in tg.calls_of("editMessageText")]
     assert any(t.startswith("Summarizing with Gemini") for t in edits)
     await asyncio.sleep(0.3)
-    pieces = tg.sent(42)
-    photo = next(c for c in pieces if c.method == "sendPhoto")
-    assert photo.files["photo"].startswith(b"\x89PNG")
-    assert "TalkLoRA &lt;fast&gt; &amp; light &gt; slow" in photo.params["caption"]
-    cards = [c for c in pieces if c.method == "sendMessage" and c.params.get("parse_mode")]
-    html = "".join(c.params["text"] for c in cards)
-    for card in cards:
-        check(card.params["text"])
+    # The fake's figure has no public URL and the full card is longer than a caption: the card
+    # is its text alone, in one message, analysis and buttons included.
+    _, card = tg.sent(42)
+    assert card.method == "sendMessage" and card.params["parse_mode"] == "HTML"
+    html = card.params["text"]
+    check(html)
+    assert "TalkLoRA &lt;fast&gt; &amp; light &gt; slow" in html
     assert "<blockquote expandable>" in html and "University of Bath" in html
     assert "Gemini (gemini-2.5-flash)" in html
-    buttons = [b["url"] for row in cards[-1].json("reply_markup")["inline_keyboard"] for b in row]
+    assert card.json("link_preview_options") == {"is_disabled": True}
+    buttons = [b["url"] for row in card.json("reply_markup")["inline_keyboard"] for b in row]
     assert buttons == [
         "https://arxiv.org/abs/2408.13714v1",
         "https://arxiv.org/pdf/2408.13714v1",
@@ -86,9 +91,15 @@ async def test_summarize_in_a_group_with_the_bots_name(
     bot: tuple[Core, TelegramAdapter], tg: FakeTelegram
 ) -> None:
     tg.push_message(-100, 7, "/summarize@x_bot 2408.13714 --lang zh", chat_type="group")
-    await tg.await_sent(-100, 3, timeout=15)
+    await tg.await_sent(-100, 2, timeout=15)
     await asyncio.sleep(0.3)
-    assert any("TalkLoRA：用低秩适配" in t for t in texts(tg, -100))
+    # The Chinese card fits a caption: one photo carries the figure, the card and its buttons.
+    _, card = tg.sent(-100)
+    assert card.method == "sendPhoto" and card.files["photo"].startswith(b"\x89PNG")
+    caption = card.params["caption"]
+    check(caption, CAPTION_LIMIT)
+    assert "TalkLoRA：用低秩适配" in caption and "<blockquote expandable>" in caption
+    assert card.json("reply_markup")["inline_keyboard"]
 
 
 async def test_ten_users_get_ten_papers_in_parallel(
@@ -102,7 +113,7 @@ async def test_ten_users_get_ten_papers_in_parallel(
     started = time.monotonic()
     for n in range(10):
         tg.push_message(1000 + n, 1000 + n, f"/summarize 2410.1000{n}")
-    await asyncio.gather(*(tg.await_sent(1000 + n, 3, timeout=20) for n in range(10)))
+    await asyncio.gather(*(tg.await_sent(1000 + n, 2, timeout=20) for n in range(10)))
     elapsed = time.monotonic() - started
     assert gemini.calls == 10
     assert elapsed < 6, f"answers came one by one ({elapsed:.1f}s for 10 one-second model calls)"
@@ -132,7 +143,7 @@ async def test_a_user_over_the_limit_is_told_when_to_retry_and_cached_papers_sta
 ) -> None:
     for n in range(3):
         tg.push_message(9, 9, f"/summarize 2410.1000{n}")
-        await tg.await_sent(9, 3 * (n + 1), timeout=15)
+        await tg.await_sent(9, 2 * (n + 1), timeout=15)
         await asyncio.sleep(0.3)
     before = len(tg.sent(9))
     tg.push_message(9, 9, "/summarize 2410.10005")
@@ -239,8 +250,8 @@ async def test_a_reply_to_yesterdays_card_is_a_question_about_its_paper(
             await until(lambda a=adapter: a.connected, what="telegram connected")
             if day == "yesterday":
                 tg.push_message(-500, 1, "/summarize 2408.13714", chat_type="group")
-                sent = await tg.await_sent(-500, 3, timeout=15)
-                card = next(c for c in sent if c.method == "sendPhoto")
+                sent = await tg.await_sent(-500, 2, timeout=15)
+                card = sent[-1]  # the card: one message
             else:
 
                 def first_passage(body: dict[str, Any]) -> dict[str, Any]:
@@ -259,3 +270,45 @@ async def test_a_reply_to_yesterdays_card_is_a_question_about_its_paper(
         finally:
             await adapter.stop()
             await core.aclose()
+
+
+@pytest.mark.parametrize("detail", ["full", "brief"])
+async def test_a_ten_paper_digest_is_eleven_messages_each_card_with_its_buttons(
+    bot: tuple[Core, TelegramAdapter], tg: FakeTelegram, arxiv: FakeArxiv, detail: Detail
+) -> None:
+    core, _ = bot
+    papers = [arxiv.papers[f"2410.1000{n}"][-1] for n in range(10)]
+    arxiv.announce("cs.CV", MONDAY_8AM.date(), [(p, "new") for p in papers])
+    await core.subscriptions.add(
+        Subscription(
+            id="d1",
+            platform="telegram",
+            chat_id="61",
+            categories=("cs.CV",),
+            detail=detail,
+            created_at=MONDAY_8AM - timedelta(days=1),
+        )
+    )
+    core.scheduler.clock = lambda: MONDAY_8AM
+    await core.scheduler.tick()
+    header, *cards = tg.sent(61)
+    assert len(cards) == 10  # papers + 1: no separate photo message per card
+    assert "Paper number" not in (header.params.get("text") or "")
+    # The fake's figures have no public URL: a brief card fits a caption (photo + card in one
+    # message); the full one does not, so it is the text alone with its folded analysis.
+    assert {c.method for c in cards} == {"sendPhoto" if detail == "brief" else "sendMessage"}
+    for card in cards:
+        markup = _text(card)
+        assert card.method == "sendMessage" or card.files["photo"].startswith(b"\x89PNG")
+        check(markup, CAPTION_LIMIT if card.method == "sendPhoto" else 4096)
+        assert "Paper number" in markup
+        urls = [b["url"] for row in card.json("reply_markup")["inline_keyboard"] for b in row]
+        assert urls[0].startswith("https://arxiv.org/abs/2410.1000")
+        if detail == "full":  # the analysis is in the card, folded
+            assert "<blockquote expandable>" in markup
+    shown = {re.findall(r"Paper number \d", _text(c))[0] for c in cards}
+    assert len(shown) == 10  # ten different papers, none twice
+
+
+def _text(call: Any) -> str:
+    return str(call.params.get("text") or call.params.get("caption", ""))

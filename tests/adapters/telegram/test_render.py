@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from support.fakes.telegram_server import visible_text
 from support.render_checks import check_telegram as check
 
 from adapters.telegram.render import (
@@ -113,17 +114,46 @@ def test_no_heading_is_left_alone_at_the_end_of_a_message() -> None:
         assert not markup.removesuffix("</blockquote>").endswith(" Part</b>")
 
 
-def test_photo_caption_is_title_and_summary_within_1024() -> None:
-    rendered = render(paper())
+def test_a_figure_with_a_public_url_is_the_preview_above_the_text() -> None:
+    url = "https://arxiv.org/html/2408.13714v1/x1.png"
+    post = replace(paper(), image=Image(b"\x89PNG fake", url=url))
+    rendered = render(post)
+    assert rendered.photo is None and rendered.preview == url
+    assert rendered.messages == render(replace(post, image=None)).messages
+    short = render(replace(post, folded=()))
+    assert len(short.messages) == 1 and short.preview == url  # the card: one message
+
+
+def test_a_card_that_fits_a_caption_is_one_photo_with_all_of_it() -> None:
+    post = replace(paper(2), image=Image(b"\x89PNG fake", caption="Figure 1"))
+    rendered = render(post)
+    assert rendered.messages == () and rendered.preview is None
     assert rendered.photo is not None and rendered.photo.data == b"\x89PNG fake"
     caption = rendered.photo.caption
     check(caption, CAPTION_LIMIT)
-    assert caption.startswith("<b><a href=")
-    assert "Figure 1: the &lt;pipeline&gt; &amp; its parts." in caption
-    long = render(Post(title="T" * 2000, image=Image(b"x", caption="c" * 2000)))
-    assert long.photo is not None
-    assert utf16_len(visible_text(long.photo.caption)) <= CAPTION_LIMIT
-    check(long.photo.caption, CAPTION_LIMIT)
+    assert caption.startswith('<b><a href="https://arxiv.org/abs/2408.13714v1">Talking &lt;Heads')
+    assert caption == render(replace(post, image=None)).messages[0]  # the whole card
+    assert caption.count("<blockquote expandable>") == 1
+    assert rendered.buttons == render(post).buttons and len(rendered.buttons[0]) == 3
+
+
+def test_an_analysis_too_long_for_a_caption_keeps_the_text_and_drops_the_figure() -> None:
+    rendered = render(paper())  # no public URL, far over 1,024 characters
+    assert rendered.photo is None and rendered.preview is None
+    shown = " ".join(html_to_plain(m) for m in rendered.messages)
+    assert shown.count("1. step <one>") == 20  # the analysis is all there, folded
+    assert all(m.count("<blockquote expandable>") <= 1 for m in rendered.messages)
+    just_over = render(paper(2), caption_limit=100)
+    assert just_over.photo is None and len(just_over.messages) == 1
+
+
+def test_a_caption_counts_utf16_units_and_entities() -> None:
+    emoji = Post(text="😀" * 600, image=Image(b"x"))  # 600 characters, 1,200 UTF-16 units
+    assert render(emoji).photo is None
+    assert render(replace(emoji, text="😀" * 512)).photo is not None
+    many = Post(blocks=tuple(Block(heading=f"h{i}") for i in range(101)))
+    tagged = replace(many, image=Image(b"x"))  # short, but 101 entities
+    assert render(tagged).photo is None
 
 
 def test_buttons_keep_only_web_links_three_per_row() -> None:
@@ -165,19 +195,31 @@ words = st.text(alphabet=st.sampled_from(list("ab <>&\"';#xyz😀é\n")), min_si
     paragraphs=st.lists(words, max_size=5),
     folded=st.lists(st.tuples(words, st.lists(words, max_size=4)), max_size=6),
     limit=st.integers(min_value=40, max_value=400),
+    figure=st.sampled_from([None, "https://arxiv.org/html/1v1/x1.png", ""]),
 )
-@example(title=";" * 41, paragraphs=[], folded=[], limit=40)  # a title longer than a message
+@example(title=";" * 41, paragraphs=[], folded=[], limit=40, figure=None)  # title > a message
 def test_any_post_splits_into_balanced_messages_within_the_limit(
-    title: str, paragraphs: list[str], folded: list[tuple[str, list[str]]], limit: int
+    title: str,
+    paragraphs: list[str],
+    folded: list[tuple[str, list[str]]],
+    limit: int,
+    figure: str | None,
 ) -> None:
+    """Also as a card with a figure ("" has no public URL), the caption limit set to ``limit``."""
     post = Post(
         title=title,
         title_url="https://arxiv.org/abs/1",
         blocks=(Block("Head", tuple(paragraphs)),),
         folded=tuple(Block(h, items=tuple(i)) for h, i in folded),
+        image=None if figure is None else Image(b"x", url=figure or None),
         footer=title,
     )
-    messages = render(post, limit=limit).messages
+    rendered = render(post, limit=limit, caption_limit=limit)
+    messages = rendered.messages
+    if rendered.photo is not None:  # the whole card as the caption, nothing else
+        assert messages == () and figure == ""
+        messages = (rendered.photo.caption,)
+    assert (rendered.preview is not None) == bool(figure) and bool(messages)
     for markup in messages:
         check(markup, limit)
         assert markup.count("<blockquote") <= 1

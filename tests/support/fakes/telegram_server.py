@@ -10,7 +10,9 @@ Usage::
         tg.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
 
 It checks what Telegram checks where tests care: HTML parse mode accepts only Telegram's tags,
-balanced; text is at most 4096 characters (UTF-16 units) after parsing, captions 1024.
+balanced; text is at most 4096 characters (UTF-16 units) after parsing, captions 1024;
+``link_preview_options`` is a JSON object whose ``url`` is http(s), and the sent message carries
+it back (``Call.json("link_preview_options")`` or ``result["link_preview_options"]``).
 """
 
 from __future__ import annotations
@@ -348,7 +350,13 @@ class FakeTelegram(ScriptedServer):
             return text
         if not text.strip():
             return _error(400, "Bad Request: message text is empty")
-        return self._message(int(params["chat_id"]), text=text, **{"from": self._bot_user()})
+        fields: dict[str, Any] = {"text": text, "from": self._bot_user()}
+        if "link_preview_options" in params:
+            preview = _preview_options(params["link_preview_options"])
+            if isinstance(preview, Reply):
+                return preview
+            fields["link_preview_options"] = preview
+        return self._message(int(params["chat_id"]), **fields)
 
     def _api_sendPhoto(self, params: dict[str, str], files: dict[str, bytes]) -> Any:
         if not files:
@@ -401,6 +409,20 @@ def _error(status: int, description: str, **parameters: int) -> Reply:
     if parameters:
         body["parameters"] = parameters
     return Reply(status, body)
+
+
+def _preview_options(raw: str) -> dict[str, Any] | Reply:
+    """The LinkPreviewOptions object of a sendMessage, or the 400 Telegram would answer."""
+    try:
+        options = json.loads(raw)
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        return _error(400, "Bad Request: can't parse link preview options JSON object")
+    url = options.get("url")
+    if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        return _error(400, "Bad Request: invalid link preview URL")
+    return options
 
 
 def _fail(failure: _Failure) -> Reply:

@@ -1,0 +1,131 @@
+"""Rank a day's candidates for one subscription: shared TF-IDF pool, the chat's feedback, the
+threshold, and a reason per paper; the CPU work runs off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.chat.contract import ChatRef
+from bot.digests.topic_query import Query
+from bot.papers.models import Language
+from bot.ranking.features import Pool, paper_text
+from bot.ranking.feedback import Example, FeedbackStore
+from bot.ranking.model import score_pool
+from bot.ranking.reasons import LIKED_NEAR, why_line
+
+DEFAULT_THRESHOLD = 0.1  # measured on the shared relevance days: bench/relevance.py
+POOLS_KEPT = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A paper to rank: versioned id, title, abstract."""
+
+    paper: str
+    title: str
+    abstract: str
+
+
+@dataclass(kw_only=True)
+class Ranked:
+    """A subscription's candidates in order: those kept (best first) and those below threshold."""
+
+    kept: list[str] = field(default_factory=list)  # versioned ids
+    below: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+    ratings: int = 0  # liked and disliked papers the model saw
+
+
+class Ranker:
+    """Scores candidates for subscriptions; a day's pool is vectorised once for all of them."""
+
+    def __init__(self, feedback: FeedbackStore, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.feedback = feedback
+        self.threshold = threshold
+        self._pools: OrderedDict[tuple[str, ...], Pool] = OrderedDict()
+
+    async def pool(self, candidates: Sequence[Candidate]) -> Pool:
+        """The TF-IDF pool of these candidates (fitted once, then shared)."""
+        ids = tuple(sorted(c.paper for c in candidates))
+        found = self._pools.get(ids)
+        if found is None:
+            ordered = sorted(candidates, key=lambda c: c.paper)
+            texts = [paper_text(c.title, c.abstract) for c in ordered]
+            found = await asyncio.to_thread(Pool, ids, texts)
+            self._pools[ids] = found
+            while len(self._pools) > POOLS_KEPT:
+                self._pools.popitem(last=False)
+        self._pools.move_to_end(ids)
+        return found
+
+    async def rank(
+        self,
+        chat: ChatRef,
+        candidates: Sequence[Candidate],
+        *,
+        about: str | None,
+        query: Query | None,
+        language: Language,
+    ) -> Ranked:
+        """Order ``candidates`` for a chat; a description (``about``) also applies the threshold."""
+        examples = await self.feedback.examples(chat)
+        return await self.rank_with(
+            candidates, examples, about=about, query=query, language=language
+        )
+
+    async def rank_with(
+        self,
+        candidates: Sequence[Candidate],
+        examples: Sequence[Example],
+        *,
+        about: str | None,
+        query: Query | None,
+        language: Language,
+    ) -> Ranked:
+        """Like :meth:`rank` with the examples given (benchmarks, simulations)."""
+        if not candidates:
+            return Ranked(ratings=len(examples))
+        pool = await self.pool(candidates)
+        terms = query.positive_terms() if query is not None else []
+        wanted = " ".join([about or "", *terms])
+        liked = [e for e in examples if e.vote > 0]
+        disliked = [e for e in examples if e.vote < 0]
+        scores = await asyncio.to_thread(
+            score_pool,
+            pool,
+            wanted,
+            [paper_text(e.title, e.abstract) for e in liked],
+            [paper_text(e.title, e.abstract) for e in disliked],
+        )
+        by_id = {c.paper: c for c in candidates}
+        ranked = Ranked(ratings=len(examples))
+        for i in np.argsort(-scores.score, kind="stable"):
+            paper, score = pool.ids[i], float(scores.score[i])
+            ranked.scores[paper] = round(score, 3)
+            if about and score < self.threshold:
+                ranked.below.append(paper)
+                continue
+            ranked.kept.append(paper)
+            near = int(scores.nearest_liked[i])
+            close = near >= 0 and scores.liked_similarity[i] >= LIKED_NEAR
+            candidate = by_id[paper]
+            line = why_line(
+                language,
+                liked=_base(liked[near].paper) if close else None,
+                keywords=query.matched_terms(candidate.title, candidate.abstract) if query else (),
+                score=score if about else None,
+            )
+            if line:
+                ranked.why[paper] = line
+        return ranked
+
+
+def _base(versioned: str) -> str:
+    head, _, version = versioned.rpartition("v")
+    return head if head and version.isdigit() else versioned
