@@ -10,6 +10,7 @@ import discord
 
 from adapters.discord.memory import remember
 from adapters.discord.render import Piece, Rendered, render
+from adapters.discord.votes import card_view
 from bot.chat.contract import ChatRef, ChatUnreachable, PostMemory, SentRef
 from bot.chat.post import Link, Post
 
@@ -22,10 +23,7 @@ Channel = discord.abc.Messageable
 
 def link_view(links: tuple[Link, ...]) -> discord.ui.View:
     """Link buttons, five to a row (needs a running event loop, like every discord.py View)."""
-    view = discord.ui.View(timeout=None)
-    for link in links:
-        view.add_item(discord.ui.Button(label=link.label, url=link.url))
-    return view
+    return card_view(links, None)
 
 
 def _file(piece: Piece) -> discord.File | None:
@@ -43,8 +41,8 @@ def send_kwargs(piece: Piece) -> dict[str, Any]:
         kwargs["embeds"] = list(piece.embeds)
     if (file := _file(piece)) is not None:
         kwargs["file"] = file
-    if piece.links:
-        kwargs["view"] = link_view(piece.links)
+    if piece.links or piece.votes:
+        kwargs["view"] = card_view(piece.links, piece.votes)
     return kwargs
 
 

@@ -40,12 +40,13 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """One Discord message: content, embeds, an attached file and link buttons."""
+    """One Discord message: content, embeds, an attached file, link buttons, 👍/👎 for a paper."""
 
     content: str = ""
     embeds: tuple[discord.Embed, ...] = ()
     file: Attachment | None = None
     links: tuple[Link, ...] = ()
+    votes: str | None = None  # the paper whose vote buttons go under this message
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,9 @@ def render(post: Post, upload_limit: int = UPLOAD_LIMIT) -> Rendered:
     file = None if _public_image(post) else _attachment(post, upload_limit)
     embed, rest = _card(post, file)
     folded = _embed_messages(rest + [line for block in post.folded for line in block_lines(block)])
-    return Rendered((Piece(embeds=(embed,), file=file, links=links),), folded, thread_name)
+    votes = post.paper_id if post.votes else None
+    card = Piece(embeds=(embed,), file=file, links=links, votes=votes)
+    return Rendered((card,), folded, thread_name)
 
 
 def _public_image(post: Post) -> str | None:

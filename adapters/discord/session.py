@@ -16,6 +16,7 @@ from discord.http import Route
 from adapters.discord.commands import Descriptions, Invoke, PaperTree, slash_command
 from adapters.discord.delivery import Delivery
 from adapters.discord.questions import Questions
+from adapters.discord.votes import is_vote, on_tap
 from adapters.reconnect import Backoff
 from bot.chat.contract import AdapterHost
 
@@ -58,7 +59,8 @@ class SessionLoop:
 
     Each session gets a new client (with its Delivery, Questions and slash-command tree), logs
     in, syncs the slash commands (once per loop) and runs the gateway; slash commands go to
-    ``invoke``, messages to ``on_message``. When a session ends or cannot be opened it calls
+    ``invoke``, messages to ``on_message``, taps on a card's 👍/👎 to
+    :func:`~adapters.discord.votes.on_tap`. When a session ends or cannot be opened it calls
     ``drain`` (running commands finish), closes the client and tries again after ``backoff``;
     a gateway that refuses the Message Content intent is retried at once without it, and a
     refused token ends the loop. ``api_url``/``gateway_url`` are set process-wide by ``start``
@@ -170,6 +172,10 @@ class SessionLoop:
         async def on_message(message: discord.Message) -> None:
             await self._on_message(message)
 
+        async def on_interaction(interaction: discord.Interaction) -> None:
+            if is_vote(interaction):  # a card's 👍/👎 (slash commands go to the tree)
+                await on_tap(self._host, interaction)
+
         async def on_connect() -> None:  # READY: a new session
             self._session_up = self._ready_seen = True
             log.info("discord: connected as %s", client.user)
@@ -180,7 +186,7 @@ class SessionLoop:
         async def on_disconnect() -> None:
             self._session_up = False
 
-        for handler in (on_message, on_connect, on_resumed, on_disconnect):
+        for handler in (on_message, on_interaction, on_connect, on_resumed, on_disconnect):
             client.event(handler)
         await tree.set_translator(Descriptions())
         for info in self._host.commands():

@@ -13,19 +13,27 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from adapters.reconnect import Backoff
 from adapters.telegram.commands import menu
 from adapters.telegram.delivery import Delivery
 from adapters.telegram.link import Link, TrackedRequest
+from adapters.telegram.taps import on_tap
 from bot.chat.contract import AdapterHost
 
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-ALLOWED_UPDATES = ("message", "channel_post")
+ALLOWED_UPDATES = ("message", "channel_post", "callback_query")
 RATE_LIMIT_RETRIES = 5  # 429s waited out (retry_after + 0.1 s) before a send gives up
 POOL_SIZE = 256  # concurrent Bot API calls (sends, status lines) besides getUpdates
 
@@ -46,7 +54,8 @@ class Connection:
     """Launches the bot in the background and keeps what the launch opened.
 
     Each attempt builds a fresh Application (with its Delivery), logs in (getMe), publishes
-    the command menu and starts updates, each message going to ``on_message``. While Telegram
+    the command menu and starts updates, each message going to ``on_message`` and each tap on
+    a card's vote button to :func:`~adapters.telegram.taps.on_tap`. While Telegram
     is unreachable the attempt is taken down and retried after ``backoff``; a refused token
     ends the attempts. Later outages are ridden out by python-telegram-bot's polling loop.
     """
@@ -151,12 +160,18 @@ class Connection:
         app = builder.build()
         wanted = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         app.add_handler(MessageHandler(filters.TEXT & wanted, self._on_message))
+        app.add_handler(CallbackQueryHandler(self._on_tap))
         app.add_error_handler(_log_error)
         self._app = app
         self._delivery = Delivery(
             app.bot, posts=self._host.posts, on_migrated=self._host.chat_migrated
         )
         return app
+
+    async def _on_tap(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on an inline button (a card's 👍/👎): see :func:`adapters.telegram.taps.on_tap`."""
+        if update.callback_query is not None and self._delivery is not None:
+            await on_tap(self._host, self._delivery, update.callback_query)
 
     async def _launch(self, app: App) -> None:
         """Log in (getMe), publish the command menu, start the application and its updates."""

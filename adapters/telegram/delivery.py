@@ -9,7 +9,6 @@ from typing import TypeVar
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
@@ -21,6 +20,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
+from adapters.telegram.votes import card_keyboard
 from bot.chat.contract import ChatRef, ChatUnreachable, PostMemory, SentRef
 from bot.chat.post import Post
 
@@ -113,8 +113,7 @@ class Delivery:
     async def _pieces(
         self, chat: ChatRef, rendered: Rendered, reply_to: int | None
     ) -> list[Message]:
-        rows = [[InlineKeyboardButton(b.label, url=b.url) for b in r] for r in rendered.buttons]
-        keyboard = InlineKeyboardMarkup(rows) if rows else None
+        keyboard = card_keyboard(rendered)
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         sent: list[Message] = []
         texts = list(rendered.messages)

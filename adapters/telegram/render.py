@@ -44,13 +44,14 @@ class Rendered:
     """Everything Telegram needs for one post: photo, HTML messages, URL buttons (rows).
 
     ``preview`` is the figure's public URL, shown as the large link preview above the first
-    message's text.
+    message's text; ``votes`` the paper whose 👍/👎 buttons go under the card, if any.
     """
 
     photo: Photo | None
     messages: tuple[str, ...]
     buttons: tuple[tuple[Link, ...], ...]
     preview: str | None = None
+    votes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +79,15 @@ def safe_url(url: str | None) -> str | None:
 def render(post: Post, limit: int = TEXT_LIMIT, caption_limit: int = CAPTION_LIMIT) -> Rendered:
     """Render a post as one card message where it fits (see above); HTML within the limits."""
     lines, buttons, image = _lines(post), _buttons(post.links), post.image
+    votes = post.paper_id if post.votes else None
     preview = safe_url(image.url) if image is not None else None
     if image is not None and image.data and (preview is None or not lines):
         caption = _caption(lines, caption_limit)
         if caption is not None:
             photo = Photo(image.data, image.filename or "figure.png", caption)
-            return Rendered(photo, (), buttons)
+            return Rendered(photo, (), buttons, votes=votes)
     messages = tuple(_join(g) for g in _pack(lines, limit))
-    return Rendered(None, messages, buttons, preview if messages else None)
+    return Rendered(None, messages, buttons, preview if messages else None, votes)
 
 
 def html_to_plain(markup: str) -> str:

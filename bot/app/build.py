@@ -21,10 +21,12 @@ from bot.chat.post import Post
 from bot.chat.post_memory import PostIndex
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
+from bot.chat.votes import CardVotes
 from bot.commands.ask import AskCommands
 from bot.commands.basics import CoreCommands
 from bot.commands.feedback import FeedbackCommands
 from bot.commands.subscriptions import ChannelResolver, SubscriptionCommands
+from bot.commands.why import WhyCommands
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery
 from bot.digests.runner import DigestRunner, Send
@@ -148,7 +150,7 @@ async def build_core(settings: Settings) -> Core:
     chats = ChatStore(redis, prefix)
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
-    feedback = FeedbackStore(redis, prefix)
+    feedback = FeedbackStore(redis, prefix, metrics)
     discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url, Ranker(feedback))
     runner = DigestRunner(
         papers=papers,
@@ -184,7 +186,9 @@ async def build_core(settings: Settings) -> Core:
         limiter=limiter,
         default_language=settings.language,
         resolve_channel=_channel_resolver(adapters),
+        feedback=feedback,
     ).register(router)
+    WhyCommands(papers=papers, runner=runner).register(router)
     FeedbackCommands(papers=papers, feedback=feedback, subscriptions=subscriptions).register(router)
     qa = QAService(
         papers=papers,
@@ -220,5 +224,7 @@ async def build_core(settings: Settings) -> Core:
         adapters=adapters,
         post_index=PostIndex(redis, prefix),
         metrics=metrics,
+        feedback=feedback,
+        votes=CardVotes(papers=papers, feedback=feedback),
         embedded=embedded,
     )

@@ -17,9 +17,12 @@ from bot.chat.contract import (
     CommandInfo,
     Conversation,
     PostMemory,
+    Tap,
+    VoteResult,
 )
 from bot.chat.post_memory import PostIndex
 from bot.chat.router import Router
+from bot.chat.votes import CardVotes
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery
 from bot.digests.scheduler import DigestScheduler
@@ -31,6 +34,7 @@ from bot.infra.settings import Settings
 from bot.llm.base import LLMClient
 from bot.papers.service import PaperService
 from bot.questions.service import QAService
+from bot.ranking.feedback import FeedbackStore
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,8 @@ class Core:
     adapters: dict[str, ChatAdapter]
     post_index: PostIndex
     metrics: Metrics
+    feedback: FeedbackStore
+    votes: CardVotes
     embedded: EmbeddedRedis | None = None
 
     @property
@@ -103,6 +109,10 @@ class Core:
         await self.subscriptions.move_chat(old, new)
         await self.deliveries.move(old, new)
         await self.scheduler.sync()
+
+    async def vote(self, tap: Tap) -> VoteResult:
+        """A 👍/👎 tap on a card: the chat's vote recorded (no model call), the new tally."""
+        return await self.votes.vote(tap)
 
     async def aclose(self) -> None:
         """Stop the scheduler, close clients and stop the embedded Redis."""

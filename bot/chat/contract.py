@@ -39,13 +39,21 @@ What the core guarantees
       and never sent twice.
     * ``host.posts.paper_of`` answers for messages the adapter noted with ``remember``, for a
       month, across restarts.
+
+Votes on cards
+    A :class:`Post` with ``votes`` set asks for 👍/👎 buttons carrying :func:`vote_data` (at
+    most 64 bytes, Telegram's callback_data limit). A tap, read back with
+    :func:`parse_vote_data`, becomes a :class:`Tap` for ``await host.vote(tap)``; the adapter
+    shows the returned :class:`VoteResult` as the buttons' tally and acknowledges the tap with
+    its ``note``, never with a new message. The data holds the paper, so a tap on a card from
+    before a restart works; the core decides toggling (the same button again withdraws).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 from bot.chat.post import Post
 
@@ -85,6 +93,44 @@ class Command:
     user_is_admin: bool = False
     reply_to_paper: str | None = None  # paper id of the bot post this message replies to
     raw: object = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """A 👍 (+1) or 👎 (-1) tap (or reaction) on a paper card, converted at the adapter's edge."""
+
+    chat: ChatRef
+    user_id: str
+    paper: str  # versioned arXiv id, from the button's data
+    value: Literal[-1, 1]
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    """The card's tally in that chat after a tap, the tapper's vote now, and a short note."""
+
+    up: int
+    down: int
+    mine: Literal[-1, 0, 1]
+    note: str  # "👍 recorded", "Vote withdrawn", … (shown as the tap's acknowledgement)
+    recorded: bool = True  # False: nothing changed (not a paper, arXiv has no such paper)
+
+
+VOTE_PREFIX = "v"
+
+
+def vote_data(paper: str, value: Literal[-1, 1]) -> str:
+    """A vote button's data: ``v:+:2408.13714v1`` (short enough for Telegram's 64 bytes)."""
+    return f"{VOTE_PREFIX}:{'+' if value > 0 else '-'}:{paper}"
+
+
+def parse_vote_data(data: str) -> tuple[str, Literal[-1, 1]] | None:
+    """The paper and value of a vote button's data; None when it is not one."""
+    prefix, _, rest = data.partition(":")
+    sign, _, paper = rest.partition(":")
+    if prefix != VOTE_PREFIX or sign not in ("+", "-") or not paper or len(paper) > 40:
+        return None
+    return paper, 1 if sign == "+" else -1
 
 
 class Conversation(Protocol):
@@ -185,6 +231,10 @@ class AdapterHost(Protocol):
 
     async def chat_migrated(self, old: ChatRef, new: ChatRef) -> None:
         """A chat changed id (a Telegram group became a supergroup): its data follows."""
+        ...
+
+    async def vote(self, tap: Tap) -> VoteResult:
+        """Record a 👍/👎 tap on a card (the same button again withdraws the vote); the tally."""
         ...
 
 

@@ -40,7 +40,7 @@ class Post:
 
     A simple reply uses only ``text``. A paper card uses ``title``/``title_url``, ``blocks``
     (shown), ``folded`` (the long analysis, collapsed where the platform allows), ``links``,
-    ``image`` and ``footer``.
+    ``image`` and ``footer``; ``votes`` asks for 👍/👎 buttons under it.
     """
 
     text: str = ""
@@ -52,3 +52,4 @@ class Post:
     image: Image | None = None
     footer: str | None = None
     paper_id: str | None = None  # versioned arXiv id the post is about (for replies and questions)
+    votes: bool = False  # carry 👍/👎 buttons for ``paper_id`` (see bot.chat.contract.vote_data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.chat.chat_store import ChatStore
@@ -11,12 +11,14 @@ from bot.chat.post import Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
 from bot.digests.discovery import Discovery, Found
+from bot.digests.messages import left_out
 from bot.digests.schedule import latest_slot, next_slot, parse_time_of_day, parse_zone, slot_key
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.subscribe_args import SUBSCRIBE_EXAMPLE, parse_settings, parse_subscribe
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import BadInput, UserFacingError
 from bot.papers.models import Language
+from bot.ranking.feedback import FeedbackStore
 
 ChannelResolver = Callable[[str, str], Awaitable[ChatRef]]  # (@handle, user id) -> channel
 
@@ -61,8 +63,11 @@ COMMANDS = {
         "digest",
         "Post today's digest here now",
         "立即推送今日论文",
-        usage="/digest or /digest ab12cd",
-        options=(OptionInfo("id", "Subscription id (default: all of this chat)"),),
+        usage="/digest, /digest ab12cd, or /digest ab12cd --all (what the last one left out)",
+        options=(
+            OptionInfo("id", "Subscription id (default: all of this chat)"),
+            OptionInfo("all", "List the papers the last digest left out", flag="--all"),
+        ),
         costly=True,
     ),
     "status": CommandInfo(
@@ -128,6 +133,7 @@ class SubscriptionCommands:
     limiter: UserLimiter
     default_language: Language
     resolve_channel: ChannelResolver | None = None
+    feedback: FeedbackStore | None = None
 
     def register(self, router: Router) -> None:
         """Add every subscription command to the router."""
@@ -260,7 +266,12 @@ class SubscriptionCommands:
         )
 
     async def digest(self, command: Command, conversation: Conversation) -> None:
-        """Run this chat's digests now, here (papers it already received are skipped)."""
+        """Run this chat's digests now, here (papers it already received are skipped);
+        ``/digest ID --all`` lists what that subscription's last digest left out instead."""
+        words = command.args.split()
+        if "--all" in (w.lower() for w in words):
+            await self._left_out([w for w in words if w.lower() != "--all"], command, conversation)
+            return
         subs = await self.store.for_chat(command.chat)
         if command.args.strip():
             subs = [await self.store.get_in_chat(command.args.strip(), command.chat)]
@@ -279,6 +290,26 @@ class SubscriptionCommands:
                 why = "no announcements today" if result.no_announcements else "nothing new"
                 await conversation.reply(Post(text=f"{sub.topic()}: {why}."))
 
+    async def _left_out(
+        self, words: Sequence[str], command: Command, conversation: Conversation
+    ) -> None:
+        """The papers the last digest of one subscription (or of each) left out, with links."""
+        if len(words) > 1:
+            raise BadInput("Send /digest ID --all (one subscription id, see /subscriptions).")
+        if words:
+            subs = [await self.store.get_in_chat(words[0], command.chat)]
+        else:
+            subs = await self.store.for_chat(command.chat)
+        if not subs:
+            raise BadInput(f"This chat has no subscriptions. {SUBSCRIBE_EXAMPLE}")
+        for sub in subs:
+            report = await self.scheduler.runner.reports.last(sub.id)
+            if report is None:
+                await conversation.reply(Post(text=f"{sub.id}: no digest in the last 14 days."))
+                continue
+            listing = left_out(sub, report)
+            await conversation.reply(Post(text=f"{sub.id} — {sub.topic()}\n{listing.text}"))
+
     async def status(self, command: Command, conversation: Conversation) -> None:
         """For admins: when each subscription runs next, how the last run went."""
         self._require_admin(command)
@@ -293,10 +324,22 @@ class SubscriptionCommands:
             lines.append(
                 f"{sub.id} — {sub.topic()}\n   {when}; last: {sub.last_result or 'none yet'}"
             )
+            lines.append(f"   {await self._ranking_line(sub)}")
         reason = await self.chats.unreachable_reason(command.chat)
         if reason:
             lines.append(f"Deliveries here failed: {reason}")
         await conversation.reply(Post(text="\n".join(lines) or "No subscriptions here."))
+
+    async def _ranking_line(self, sub: Subscription) -> str:
+        """The subscription's threshold and how many ratings the chat's model has seen."""
+        ranker = self.discovery.ranker
+        threshold = (
+            f"threshold {ranker.threshold:.2f}"
+            if sub.about and ranker is not None
+            else "no threshold (no --about)"
+        )
+        ratings = await self.feedback.count(sub.chat) if self.feedback is not None else 0
+        return f"{threshold}; {ratings} rating{'' if ratings == 1 else 's'} seen"
 
     async def settings(self, command: Command, conversation: Conversation) -> None:
         """Show or change the chat's defaults (language, time of day, zone)."""

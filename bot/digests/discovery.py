@@ -48,6 +48,10 @@ class Found:
     why: dict[str, str] = field(default_factory=dict)  # versioned id -> "Why: …" line
     below: list[PaperMeta] = field(default_factory=list)  # scored under the threshold: withheld
     threshold: float | None = None  # when a description (--about) applied one
+    new: int = 0  # papers the feeds announced as new in the subscribed categories
+    cross: int = 0  # ... and as cross-lists (not new in any of them)
+    cross_left: list[str] = field(default_factory=list)  # cross-list bases not included
+    unmatched: list[str] = field(default_factory=list)  # announced bases the keywords missed
 
 
 class Discovery:
@@ -106,13 +110,19 @@ class Discovery:
             return await self._ranked(sub, query, await self._search(query, now))
         ids: dict[str, str] = {}  # base -> versioned
         text: dict[str, str] = {}
+        new: set[str] = set()
+        cross: set[str] = set()
         published: date | None = None
         for category in sub.categories:
             feed = await self._feed(category, now)
             published = max(filter(None, (published, feed.published)), default=None)
+            new.update(_paper_id(v).base for v in feed.ids)
+            cross.update(_paper_id(v).base for v in feed.cross)
             for versioned in feed.ids + (feed.cross if sub.include_cross else []):
                 ids.setdefault(_paper_id(versioned).base, versioned)
             text.update(feed.text)
+        cross -= new
+        announced = set(ids)
         if query is not None:
             ids = {b: v for b, v in ids.items() if _matches(query, text.get(v, ""))}
         papers = await self._metas([_paper_id(v) for v in ids.values()])
@@ -123,6 +133,9 @@ class Discovery:
             order = {v: i for i, v in enumerate(ids.values())}
             papers.sort(key=lambda p: order.get(str(p.id), len(order)))
         found = Found(papers, published, no_announcements=not ids and not text)
+        found.new, found.cross = len(new), len(cross)
+        found.cross_left = [] if sub.include_cross else sorted(cross)
+        found.unmatched = sorted(announced - set(ids))
         return await self._ranked(sub, query, found)
 
     async def _ranked(self, sub: Subscription, query: Query | None, found: Found) -> Found:

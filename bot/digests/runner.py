@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from bot.arxiv.ids import parse_id
 from bot.chat.chat_store import ChatStore
@@ -14,7 +14,9 @@ from bot.chat.contract import ChatRef, ChatUnreachable, SentRef
 from bot.chat.post import Post
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery, Found
-from bot.digests.messages import header, more_titles, quiet_day
+from bot.digests.messages import coverage, header, more_titles, no_match, quiet_day
+from bot.digests.report import DigestReports, report_of
+from bot.digests.schedule import EASTERN, is_announcement_day
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import UserFacingError
 from bot.infra import keys
@@ -88,6 +90,10 @@ class DigestRunner:
     chats: ChatStore
     deliveries: DeliveryLog
     metrics: Metrics = field(default_factory=Metrics)
+    reports: DigestReports = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reports = DigestReports(self.chats.redis, self.subscriptions.prefix)
 
     def _retry_key(self, sub: Subscription) -> str:
         return keys.retries(self.subscriptions.prefix, sub.id)
@@ -112,18 +118,34 @@ class DigestRunner:
         result.announced, result.already = found.announced, picked.already
         result.no_announcements = found.no_announcements and picked.nothing_new
         result.failed, result.beyond_cap = list(picked.failed), len(picked.beyond_cap)
+        today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
+        report = report_of(
+            sub,
+            found,
+            today,
+            posted=[s.meta for s, _ in picked.papers],
+            beyond_cap=picked.beyond_cap,
+            already=picked.already,
+            failed=picked.failed,
+        )
+        if not found.no_announcements:
+            await self.reports.save(sub.id, report)
+        self._count(found)
         if picked.nothing_new:
-            if found.no_announcements and sub.notify_empty:
-                await self._send_once(chat, f"empty:{sub.id}:{slot}", quiet_day(sub), send)
+            if sub.notify_empty and (found.no_announcements or not report.matched):
+                weekend = not is_announcement_day(today)
+                notice = (
+                    quiet_day(sub, weekend) if found.no_announcements else no_match(sub, report)
+                )
+                await self._send_once(chat, f"empty:{sub.id}:{slot}", notice, send)
             return result
         if stopping.is_set():
             result.interrupted = True
             return result
         rest = picked.beyond_cap
         count = len(picked.papers) + len(rest)
-        await self._send_once(
-            chat, f"header:{sub.id}:{slot}", header(sub, found.announced, count), send, result
-        )
+        top = header(sub, found.announced, count, coverage(sub, report, len(rest)))
+        await self._send_once(chat, f"header:{sub.id}:{slot}", top, send, result)
         for summary, figure in picked.papers:
             if result.unreachable:
                 break
@@ -131,7 +153,7 @@ class DigestRunner:
                 result.interrupted = True
                 return result
             why = found.why.get(str(summary.meta.id))
-            post = paper_post(summary, figure, brief=sub.detail == "brief", why=why)
+            post = paper_post(summary, figure, brief=sub.detail == "brief", why=why, votes=True)
             if await self._send_once(chat, summary.meta.id.base, post, send, result):
                 result.sent.append(str(summary.meta.id))
         if stopping.is_set():
@@ -148,7 +170,13 @@ class DigestRunner:
                 for paper in listed if not delivered else []:  # not sent: they stay new
                     await self.deliveries.release(chat, paper.id.base)
         await self._remember_failed(sub, result.failed)
+        self.metrics.digest_papers.labels(outcome="posted").inc(len(result.sent))
         return result
+
+    def _count(self, found: Found) -> None:
+        """Count the candidates ranked and the papers withheld under the threshold."""
+        self.metrics.ranked_candidates.inc(len(found.scores))
+        self.metrics.digest_papers.labels(outcome="withheld").inc(len(found.below))
 
     async def prefetch(self, sub: Subscription, now: datetime | None = None) -> int:
         """Prefetch what ``sub``'s next digest will post (summaries, sending nothing); how many.

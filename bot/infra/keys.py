@@ -33,6 +33,8 @@ Stores:
   prefetched the slot's summaries, the sender's claim on it, and that it was sent
   (DigestScheduler). The stored word for prefetching stays ``prepared`` so that running
   deployments' marks still count.
+- ``report:<sub>``: hash, 14 days after the last digest; announcement day -> what that day's
+  digest announced, posted and left out, as JSON (DigestReports).
 - ``feedback:<chat>:votes``: hash, no expiry; "<paper> <user>" -> +1/-1, one vote per user per
   paper; ``feedback:<chat>:papers``: hash, no expiry; paper -> its id, title and abstract as JSON,
   while someone's vote on it stands (FeedbackStore).
@@ -164,3 +166,8 @@ def feedback_votes(prefix: str, where: ChatRef) -> str:
 def feedback_papers(prefix: str, where: ChatRef) -> str:
     """The text (id, title, abstract) of each paper a chat has votes on."""
     return f"{prefix}feedback:{where.key()}:papers"
+
+
+def digest_reports(prefix: str, sub_id: str) -> str:
+    """A subscription's digest accounts: announcement day -> what was posted and left out."""
+    return f"{prefix}report:{sub_id}"

@@ -147,6 +147,10 @@ class Metrics:
     platform_errors: Counter = field(init=False, repr=False)
     commands: Counter = field(init=False, repr=False)
     adapter_connected: Gauge = field(init=False, repr=False)
+    ranked_candidates: Counter = field(init=False, repr=False)
+    digest_papers: Counter = field(init=False, repr=False)
+    feedback_taps: Counter = field(init=False, repr=False)
+    posted_verdicts: Counter = field(init=False, repr=False)
     _unpriced: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -207,6 +211,28 @@ class Metrics:
             "1 when the platform adapter is connected, else 0.",
             ("platform",),
             registry=reg,
+        )
+
+        self.ranked_candidates = Counter(
+            "paperbot_ranked_candidates",
+            "Digest candidates scored by a chat's ranking.",
+            registry=reg,
+        )
+        self.digest_papers = counter(
+            "paperbot_digest_papers",
+            "Digest papers posted as cards, or withheld under the relevance threshold.",
+            ("outcome",),
+        )
+        self.feedback_taps = counter(
+            "paperbot_feedback_taps",
+            "Votes recorded on papers (like, dislike, withdrawn).",
+            ("vote",),
+        )
+        self.posted_verdicts = counter(
+            "paperbot_posted_verdicts",
+            "Posted papers whose chat's net vote became liked or disliked; the share liked "
+            "among rated is liked / (liked + disliked).",
+            ("verdict",),
         )
 
     def render(self) -> bytes:

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 
 from bot.chat.contract import ChatRef
 from bot.infra import keys
+from bot.infra.metrics import Metrics
 from bot.papers.models import PaperMeta
 
 Vote = Literal[-1, 0, 1]
@@ -31,9 +32,10 @@ class FeedbackStore:
     votes`` maps "<paper> <user>" to +1/-1, ``feedback:<chat>:papers`` each rated paper to its
     id, title and abstract, so a model can be refit without asking arXiv."""
 
-    def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
+    def __init__(self, redis: aioredis.Redis, prefix: str, metrics: Metrics | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.metrics = metrics or Metrics()
 
     async def rate(self, chat: ChatRef, user_id: str, paper: PaperMeta, vote: Vote) -> Vote:
         """Record ``user_id``'s vote on ``paper`` (0 withdraws it); returns their previous vote.
@@ -46,6 +48,7 @@ class FeedbackStore:
         )
         field = f"{paper.id.base} {user_id}"
         previous = await self.redis.hget(votes, field)
+        before = await self._net(votes, paper.id.base)
         if vote == 0:
             await self.redis.hdel(votes, field)
             if not await self._voted(votes, paper.id.base):
@@ -56,7 +59,24 @@ class FeedbackStore:
                 pipe.hset(texts, paper.id.base, json.dumps(record, ensure_ascii=False))
                 pipe.hset(votes, field, str(vote))
                 await pipe.execute()
+        await self._count(chat, paper.id.base, vote, before, await self._net(votes, paper.id.base))
         return _vote(previous)
+
+    async def _count(self, chat: ChatRef, base: str, vote: Vote, before: int, after: int) -> None:
+        """Count the tap and, for a paper the chat was posted, a change of its net verdict."""
+        self.metrics.feedback_taps.labels(
+            vote={1: "like", -1: "dislike", 0: "withdrawn"}[vote]
+        ).inc()
+        posted = await self.redis.zscore(keys.delivered(self.prefix, chat), base) is not None
+        if posted and _sign(after) not in (0, _sign(before)):
+            self.metrics.posted_verdicts.labels(verdict="liked" if after > 0 else "disliked").inc()
+
+    async def _net(self, votes: str, base: str) -> int:
+        """The sum of every member's vote on a paper."""
+        total = 0
+        async for _, value in self.redis.hscan_iter(votes, match=f"{_glob(base)} *", count=200):
+            total += int(value)
+        return total
 
     async def vote_of(self, chat: ChatRef, user_id: str, paper_base: str) -> Vote:
         """The user's current vote on a paper (0: none)."""
@@ -106,6 +126,10 @@ def _text(value: bytes | str) -> str:
 def _vote(raw: bytes | str | None) -> Vote:
     value = int(_text(raw)) if raw is not None else 0
     return 1 if value > 0 else -1 if value < 0 else 0
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
 
 
 def _glob(text: str) -> str:

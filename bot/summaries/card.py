@@ -66,11 +66,17 @@ def _numbered(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def paper_post(
-    summary: PaperSummary, figure: Figure | None, *, brief: bool = False, why: str | None = None
+    summary: PaperSummary,
+    figure: Figure | None,
+    *,
+    brief: bool = False,
+    why: str | None = None,
+    votes: bool = False,
 ) -> Post:
     """A paper card: title, authors, summary, takeaways, links, figure; the analysis folded.
 
-    ``why`` (a digest's "Why: …" line for this chat) opens the card when given.
+    ``why`` (a digest's "Why: …" line for this chat) opens the card when given; ``votes`` asks
+    for 👍/👎 buttons (digest cards).
     """
     lang, meta, a = summary.language, summary.meta, summary.analysis
     blocks = [
@@ -105,4 +111,5 @@ def paper_post(
         image=image,
         footer=model_line(summary.model_label, summary.extractive, lang),
         paper_id=meta.id.versioned,
+        votes=votes,
     )

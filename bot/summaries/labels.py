@@ -44,6 +44,39 @@ _LABELS: dict[str, dict[Language, str]] = {
         "en": "Why: matches your description ({score})",
         "zh": "推荐理由：符合订阅描述（{score}）",
     },
+    "fate_delivered": {"en": "delivered on {day}", "zh": "已于 {day} 推送"},
+    "fate_later_version": {
+        "en": "{version} is a later version of the one delivered on {day} (not sent again)",
+        "zh": "{version} 是 {day} 已推送论文的新版本（不再重复推送）",
+    },
+    "fate_retry": {
+        "en": "its summary failed; it is retried in the next digest",
+        "zh": "总结生成失败，将在下次推送时重试",
+    },
+    "fate_below": {
+        "en": "announced on {day}, scored {score}, below the threshold {threshold}",
+        "zh": "{day} 发布，得分 {score}，低于阈值 {threshold}",
+    },
+    "fate_cap": {
+        "en": "announced on {day}, over the cap (listed as a title only)",
+        "zh": "{day} 发布，超出篇数上限（仅列出标题）",
+    },
+    "fate_cross": {
+        "en": "announced on {day} as a cross-list (not included; --cross includes them)",
+        "zh": "{day} 作为交叉列表发布（未包含；订阅时加 --cross 可包含）",
+    },
+    "fate_unmatched": {
+        "en": "announced on {day}, but it does not match the keywords",
+        "zh": "{day} 发布，但不符合关键词",
+    },
+    "fate_other_categories": {
+        "en": "not in these categories (it is in {categories})",
+        "zh": "不在订阅的分类中（它属于 {categories}）",
+    },
+    "fate_unseen": {
+        "en": "not seen in this subscription's announcements of the last {days} days",
+        "zh": "最近 {days} 天的订阅发布中没有见到这篇论文",
+    },
     "disclaimer": {
         "en": "Summaries are machine-written: use them to decide what to read, not as a source.",
         "zh": "总结由机器生成，可能有误，仅用于论文阅读前的初筛，请勿用于严肃的学术场景。",

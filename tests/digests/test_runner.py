@@ -289,7 +289,9 @@ async def test_weekend_notice_only_when_asked(core: Core, arxiv: FakeArxiv) -> N
     await core.scheduler.tick()
     adapter = adapter_of(core)
     assert adapter.posts.get("quiet") is None
-    assert adapter.texts("told") == ["📭 cs.CV: arXiv announced no new papers today."]
+    assert adapter.texts("told") == [
+        "📭 cs.CV: arXiv announced no new papers today (arXiv does not announce at weekends)."
+    ]
 
 
 async def test_subscribe_previews_the_latest_feed_and_digest_runs_here(

@@ -47,6 +47,7 @@ PINNED = [
     (keys.chat_subscriptions(P, GROUP), "paperbot:subs:chat:telegram:-1001234"),
     (keys.all_subscriptions(P), "paperbot:subs:all"),
     (keys.retries(P, "k3x9"), "paperbot:sub:k3x9:retry"),
+    (keys.digest_reports(P, "k3x9"), "paperbot:report:k3x9"),
     (keys.delivered(P, TOPIC), "paperbot:delivered:telegram:-1001234:77"),
     (
         keys.digest_slot(P, "k3x9", "20240828T0000Z", "prefetch"),

@@ -40,6 +40,10 @@ EXPECTED_FAMILIES = {
     "paperbot_platform_errors_total": "counter",
     "paperbot_commands_total": "counter",
     "paperbot_adapter_connected": "gauge",
+    "paperbot_ranked_candidates_total": "counter",
+    "paperbot_digest_papers_total": "counter",
+    "paperbot_feedback_taps_total": "counter",
+    "paperbot_posted_verdicts_total": "counter",
 }
 
 
@@ -53,6 +57,10 @@ EXPECTED_LABELS = {
     "paperbot_platform_errors_total": {"platform", "kind"},
     "paperbot_commands_total": {"command", "outcome"},
     "paperbot_adapter_connected": {"platform"},
+    "paperbot_ranked_candidates_total": set(),
+    "paperbot_digest_papers_total": {"outcome"},
+    "paperbot_feedback_taps_total": {"vote"},
+    "paperbot_posted_verdicts_total": {"verdict"},
 }
 # One text-format sample line: name, optional escaped labels, a value (as Prometheus writes it).
 SAMPLE = re.compile(
@@ -72,6 +80,10 @@ def record_one_of_each(metrics: Metrics) -> None:
     metrics.platform_errors.labels(platform="discord", kind="forbidden").inc()
     metrics.commands.labels(command="summarize", outcome="ok").inc()
     metrics.set_adapters({"telegram": True})
+    metrics.ranked_candidates.inc(3)
+    metrics.digest_papers.labels(outcome="posted").inc()
+    metrics.feedback_taps.labels(vote="like").inc()
+    metrics.posted_verdicts.labels(verdict="liked").inc()
 
 
 def test_every_metric_is_exposed_with_its_type_and_labels() -> None:

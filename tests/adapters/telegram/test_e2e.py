@@ -302,8 +302,11 @@ async def test_a_ten_paper_digest_is_eleven_messages_each_card_with_its_buttons(
         assert card.method == "sendMessage" or card.files["photo"].startswith(b"\x89PNG")
         check(markup, CAPTION_LIMIT if card.method == "sendPhoto" else 4096)
         assert "Paper number" in markup
-        urls = [b["url"] for row in card.json("reply_markup")["inline_keyboard"] for b in row]
+        rows = card.json("reply_markup")["inline_keyboard"]
+        urls = [b["url"] for row in rows for b in row if "url" in b]
         assert urls[0].startswith("https://arxiv.org/abs/2410.1000")
+        votes = [b["callback_data"] for row in rows for b in row if "callback_data" in b]
+        assert [v[:4] for v in votes] == ["v:+:", "v:-:"]  # 👍 / 👎 on every digest card
         if detail == "full":  # the analysis is in the card, folded
             assert "<blockquote expandable>" in markup
     shown = {re.findall(r"Paper number \d", _text(c))[0] for c in cards}

@@ -132,6 +132,7 @@ class Interaction:
     channel_id: int
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     original: Message | None = None
+    message_id: int | None = None  # the message whose button was pressed (component taps)
 
 
 @dataclass
@@ -277,6 +278,37 @@ class FakeDiscord:
             channel = self._channels[channel_id]
             data.update(member=member, channel=channel, channel_id=str(channel_id), context=0)
             data.update(guild_id=str(GUILD), guild_locale="en-US")
+        self.interactions[ix.token] = ix
+        self._dispatch("INTERACTION_CREATE", data)
+        return ix
+
+    def push_component(self, message: Message, custom_id: str, *, user_id: int = 42) -> Interaction:
+        """Send INTERACTION_CREATE for a member pressing a button (type 3) of one of our messages.
+
+        The bot answers with a callback; type 7 (UPDATE_MESSAGE) edits ``message`` in place.
+        """
+        ix = Interaction(next(self._ids), f"tok{next(self._ids)}", message.channel_id)
+        ix.message_id = message.id
+        channel = self._channels[message.channel_id]
+        data: dict[str, Any] = {
+            "id": str(ix.id),
+            "application_id": str(BOT_ID),
+            "type": 3,
+            "token": ix.token,
+            "version": 1,
+            "locale": "en-US",
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "entitlements": [],
+            "app_permissions": str(BASE_PERMISSIONS),
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": self._payload(message),
+            "member": _member(user=_person(user_id), roles=[], permissions=str(BASE_PERMISSIONS)),
+            "channel": channel,
+            "channel_id": str(message.channel_id),
+            "context": 0,
+            "guild_id": str(GUILD),
+            "guild_locale": "en-US",
+        }
         self.interactions[ix.token] = ix
         self._dispatch("INTERACTION_CREATE", data)
         return ix
@@ -560,6 +592,17 @@ class FakeDiscord:
         ix = self.interactions.get(params["token"])
         if ix is None or ix.callbacks:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        if body["type"] == 7:  # UPDATE_MESSAGE: the pressed message, edited in place
+            pressed = self.messages.get(ix.message_id or 0)
+            if pressed is None:
+                return _error(400, 50035, "Invalid Form Body: not a component interaction")
+            ix.callbacks.append(body)
+            reply = self._edit(pressed, body.get("data") or {}, files)
+            if reply.status != 200:
+                return reply
+            interaction = {"id": str(ix.id), "type": 3, "response_message_id": str(pressed.id)}
+            resource = {"type": 7, "message": self._payload(pressed)}
+            return _json({"interaction": interaction, "resource": resource})
         ix.callbacks.append(body)
         message = Message(next(self._ids), ix.channel_id, interaction=ix.token)
         if body["type"] == 5:

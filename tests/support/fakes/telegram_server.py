@@ -168,6 +168,34 @@ class FakeTelegram(ScriptedServer):
             "channel_post" if chat_type == "channel" else "message": message,
         }
 
+    def push_callback_query(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
+        """Queue a tap on an inline button of one of the bot's messages; the query's id."""
+        with self._cond:
+            message = dict(self._state.messages[(chat_id, message_id)])
+            query_id = f"q{next(self._update_ids)}"
+            query = {
+                "id": query_id,
+                "from": {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"},
+                "message": message,
+                "chat_instance": f"ci{chat_id}",
+                "data": data,
+            }
+            self._state.updates.append(
+                {"update_id": next(self._update_ids), "callback_query": query}
+            )
+            self._cond.notify_all()
+        return query_id
+
+    def markup(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """The inline keyboard a message shows now (after any editMessageReplyMarkup)."""
+        with self._cond:
+            return self._state.messages[(chat_id, message_id)].get("reply_markup")
+
+    def answer_to(self, query_id: str) -> Call | None:
+        """The answerCallbackQuery for a query, if the bot sent it."""
+        found = [c for c in self.calls_of("answerCallbackQuery")]
+        return next((c for c in found if c.params.get("callback_query_id") == query_id), None)
+
     def set_admins(self, chat_id: int, *user_ids: int) -> None:
         """getChatMember answers "administrator" for these users in this chat."""
         with self._cond:
@@ -305,8 +333,26 @@ class FakeTelegram(ScriptedServer):
     def _api_sendChatAction(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
         return True
 
-    def _api_answerCallbackQuery(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
+    def _api_answerCallbackQuery(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        if not params.get("callback_query_id"):
+            return _error(400, "Bad Request: query is too old and response timeout expired")
+        if len(params.get("text", "")) > 200:
+            return _error(400, "Bad Request: text is too long")
         return True
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        message = self._state.messages.get((int(params["chat_id"]), int(params["message_id"])))
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        markup = json.loads(params["reply_markup"]) if "reply_markup" in params else None
+        if markup == message.get("reply_markup"):
+            return _error(400, "Bad Request: message is not modified")
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if len(button.get("callback_data", "").encode()) > 64:
+                    return _error(400, "Bad Request: BUTTON_DATA_INVALID")
+        message["reply_markup"] = markup
+        return message
 
     def add_channel(self, handle: str, chat_id: int, *admins: int) -> None:
         """A channel ``getChat`` knows by ``@handle``; ``admins`` may include the bot's id."""
@@ -350,7 +396,7 @@ class FakeTelegram(ScriptedServer):
             return text
         if not text.strip():
             return _error(400, "Bad Request: message text is empty")
-        fields: dict[str, Any] = {"text": text, "from": self._bot_user()}
+        fields: dict[str, Any] = {"text": text, "from": self._bot_user(), **_extras(params)}
         if "link_preview_options" in params:
             preview = _preview_options(params["link_preview_options"])
             if isinstance(preview, Reply):
@@ -367,6 +413,7 @@ class FakeTelegram(ScriptedServer):
         size = next(iter(files.values()))
         photo = {"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}
         fields = {"photo": [dict(photo, file_size=len(size))], "caption": caption}
+        fields.update(_extras(params))
         return self._message(int(params["chat_id"]), **fields, **{"from": self._bot_user()})
 
     def _api_editMessageText(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
@@ -398,6 +445,16 @@ class FakeTelegram(ScriptedServer):
             what = "message is too long" if limit == TEXT_LIMIT else "message caption is too long"
             return _error(400, f"Bad Request: {what}")
         return text
+
+
+def _extras(params: dict[str, str]) -> dict[str, Any]:
+    """What a sent message carries back: its inline keyboard and forum topic, when given."""
+    extras: dict[str, Any] = {}
+    if "reply_markup" in params:
+        extras["reply_markup"] = json.loads(params["reply_markup"])
+    if params.get("message_thread_id"):
+        extras.update(message_thread_id=int(params["message_thread_id"]), is_topic_message=True)
+    return extras
 
 
 def _ok(result: Any) -> Reply:

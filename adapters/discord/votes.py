@@ -1,0 +1,111 @@
+"""👍/👎 under Discord cards: the buttons with their tally, and a tap turned into a core vote."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import aiohttp
+import discord
+
+from adapters.discord.commands import chat_of
+from bot.chat.contract import (
+    VOTE_PREFIX,
+    AdapterHost,
+    Tap,
+    VoteResult,
+    parse_vote_data,
+    vote_data,
+)
+from bot.chat.post import Link
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = "Could not record your vote just now; please tap again in a moment."
+
+
+def vote_buttons(
+    paper: str, up: int = 0, down: int = 0
+) -> list[discord.ui.Button[discord.ui.View]]:
+    """The two vote buttons of a card (custom ids ``v:+:<paper>``), labelled with the tally."""
+    grey = discord.ButtonStyle.secondary
+    return [
+        discord.ui.Button(
+            label=str(up) if up else None,
+            emoji="👍",
+            style=grey,
+            custom_id=vote_data(paper, 1),
+            row=4,
+        ),
+        discord.ui.Button(
+            label=str(down) if down else None,
+            emoji="👎",
+            style=grey,
+            custom_id=vote_data(paper, -1),
+            row=4,
+        ),
+    ]
+
+
+def card_view(links: tuple[Link, ...], votes: str | None) -> discord.ui.View:
+    """Link buttons, five to a row, then the vote buttons when ``votes`` names a paper."""
+    view = discord.ui.View(timeout=None)
+    for link in links:
+        view.add_item(discord.ui.Button(label=link.label, url=link.url))
+    for button in vote_buttons(votes) if votes else ():
+        view.add_item(button)
+    return view
+
+
+def retallied(message: discord.Message | None, paper: str, result: VoteResult) -> discord.ui.View:
+    """The card's buttons with the vote buttons showing ``result`` (link buttons kept)."""
+    links = tuple(
+        Link(child.label or "Link", child.url)
+        for row in (message.components if message else ())
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button) and child.url
+    )
+    view = card_view(links, None)
+    for button in vote_buttons(paper, result.up, result.down):
+        view.add_item(button)
+    return view
+
+
+def custom_id(interaction: discord.Interaction) -> str:
+    """The custom id of the component an interaction is about ("" for anything else)."""
+    data: Mapping[str, object] = interaction.data or {}
+    value = data.get("custom_id")
+    return value if isinstance(value, str) else ""
+
+
+def is_vote(interaction: discord.Interaction) -> bool:
+    """Whether the interaction is a tap on one of our vote buttons."""
+    component = interaction.type == discord.InteractionType.component
+    return component and custom_id(interaction).startswith(f"{VOTE_PREFIX}:")
+
+
+async def on_tap(host: AdapterHost, interaction: discord.Interaction) -> None:
+    """Record the tap and update the card's buttons with the tally (Discord's UPDATE_MESSAGE).
+
+    The custom id names the paper, so a card from before a restart works; nothing is posted.
+    A tap that changed nothing is answered to the tapper alone.
+    """
+    parsed = parse_vote_data(custom_id(interaction))
+    chat = chat_of(interaction.channel, interaction.channel_id)
+    try:
+        if parsed is None:
+            await interaction.response.send_message("This button no longer works.", ephemeral=True)
+            return
+        paper, value = parsed
+        try:
+            result = await host.vote(Tap(chat, str(interaction.user.id), paper, value))
+        except Exception:  # arXiv or Redis unreachable: the user can simply tap again
+            log.exception("discord: vote on %s in %s failed", paper, chat.key())
+            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
+            return
+        if not result.recorded:
+            await interaction.response.send_message(result.note, ephemeral=True)
+            return
+        await interaction.response.edit_message(view=retallied(interaction.message, paper, result))
+    except (discord.HTTPException, aiohttp.ClientError) as exc:
+        log.warning("discord: tap not answered: %s", exc)

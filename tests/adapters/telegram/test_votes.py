@@ -1,0 +1,201 @@
+"""👍/👎 under Telegram digest cards: real core, real python-telegram-bot, local servers, real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from support.fakes.arxiv_server import FakeArxiv
+from support.fakes.gemini_server import FakeGemini
+from support.fakes.telegram_server import Call, FakeTelegram
+from support.memory_adapter import until
+from support.paperkit import settings_for, talklora
+
+from adapters.telegram import TelegramAdapter
+from bot.app import Core, build_core
+from bot.chat.contract import ChatRef
+from bot.digests.subscriptions import Subscription
+
+MONDAY_8AM = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # cs.CV announces on Mondays
+PAPER = "2410.10001v1"
+LIKE, DISLIKE = f"v:+:{PAPER}", f"v:-:{PAPER}"
+
+
+@pytest.fixture
+def arxiv() -> Iterator[FakeArxiv]:
+    with FakeArxiv() as server:
+        paper = server.add(talklora("2410.10001", title="Paper number 1"))
+        server.announce("cs.CV", MONDAY_8AM.date(), [(paper, "new")])
+        yield server
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+async def started(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str
+) -> tuple[Core, TelegramAdapter]:
+    """A core with its Telegram adapter, connected (what `paperbot run` starts)."""
+    core = await build_core(settings_for(arxiv, redis_url, gemini))
+    adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
+    core.attach(adapter)
+    await adapter.start()
+    await until(lambda: adapter.connected, what="telegram connected")
+    return core, adapter
+
+
+@pytest.fixture
+async def bot(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
+) -> AsyncIterator[Core]:
+    core, adapter = await started(arxiv, gemini, tg, redis_url)
+    yield core
+    await adapter.stop()
+    await core.aclose()
+
+
+async def digest(core: Core, tg: FakeTelegram, chat_id: int, thread: int | None = None) -> Call:
+    """Subscribe the chat to cs.CV and run Monday's digest; the card it got."""
+    await core.subscriptions.add(
+        Subscription(
+            id=f"s{abs(chat_id)}",
+            platform="telegram",
+            chat_id=str(chat_id),
+            thread_id=str(thread) if thread else None,
+            categories=("cs.CV",),
+            created_at=MONDAY_8AM - timedelta(days=1),
+        )
+    )
+    core.scheduler.clock = lambda: MONDAY_8AM
+    await core.scheduler.tick()
+    _header, card = tg.sent(chat_id)
+    return card
+
+
+def vote_row(markup: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The (label, callback data) of a keyboard's vote buttons."""
+    rows = (markup or {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row if "callback_data" in b]
+
+
+async def tap(tg: FakeTelegram, card: Call, user: int, data: str) -> str:
+    """A member taps a button of the card; the acknowledgement they see."""
+    chat_id, message_id = int(card.params["chat_id"]), card.result["message_id"]
+    query = tg.push_callback_query(chat_id, message_id, user, data)
+    await until(lambda: tg.answer_to(query) is not None, what="the tap answered")
+    answer = tg.answer_to(query)
+    assert answer is not None
+    return answer.params.get("text", "")
+
+
+async def settled(tg: FakeTelegram, card: Call, row: list[tuple[str, str]]) -> None:
+    """Wait until the card shows this vote row."""
+    chat_id, message_id = int(card.params["chat_id"]), card.result["message_id"]
+    await until(lambda: vote_row(tg.markup(chat_id, message_id)) == row, what=f"tally {row}")
+
+
+async def test_a_digest_card_carries_vote_buttons_beside_its_links(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -61)
+    rows = card.json("reply_markup")["inline_keyboard"]
+    assert rows[0][0]["url"].startswith("https://arxiv.org/abs/2410.10001")
+    assert vote_row(card.json("reply_markup")) == [("👍", LIKE), ("👎", DISLIKE)]
+    assert len(tg.sent(-61)) == 2  # header and one card: the buttons add no message
+
+
+async def test_three_members_change_and_withdraw_votes_in_a_group_and_nothing_counts_twice(
+    bot: Core, tg: FakeTelegram, gemini: FakeGemini
+) -> None:
+    card = await digest(bot, tg, -62)
+    model_calls, sent = gemini.calls, len(tg.sent(-62))
+    for user in (1, 2, 3):
+        assert await tap(tg, card, user, LIKE) == "👍 recorded"
+        await settled(tg, card, [(f"👍 {user}", LIKE), ("👎", DISLIKE)])
+
+    assert await tap(tg, card, 2, DISLIKE) == "👎 recorded"  # a change, not a second vote
+    await settled(tg, card, [("👍 2", LIKE), ("👎 1", DISLIKE)])
+    assert await tap(tg, card, 3, LIKE) == "Vote withdrawn"  # the same button again
+    await settled(tg, card, [("👍 1", LIKE), ("👎 1", DISLIKE)])
+
+    chat = ChatRef("telegram", "-62")
+    assert await bot.feedback.count(chat) == 2
+    assert await bot.feedback.examples(chat) == []  # one up, one down: no net taste to learn
+    assert gemini.calls == model_calls  # a tap costs no model call
+    assert len(tg.sent(-62)) == sent  # and never a new message
+    markup = tg.markup(-62, card.result["message_id"])
+    assert markup is not None and markup["inline_keyboard"][0][0]["url"]  # links kept
+
+
+async def test_votes_reach_the_ranking_of_that_chat(bot: Core, tg: FakeTelegram) -> None:
+    card = await digest(bot, tg, -63)
+    await tap(tg, card, 1, DISLIKE)
+    await settled(tg, card, [("👍", LIKE), ("👎 1", DISLIKE)])
+    (example,) = await bot.feedback.examples(ChatRef("telegram", "-63"))
+    assert (example.paper, example.title, example.vote) == (PAPER, "Paper number 1", -1)
+    assert await bot.feedback.examples(ChatRef("telegram", "-64")) == []  # per chat
+
+
+async def test_a_tap_on_a_card_from_before_a_restart_counts(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
+) -> None:
+    core, adapter = await started(arxiv, gemini, tg, redis_url)
+    try:
+        card = await digest(core, tg, -65)
+        await tap(tg, card, 1, LIKE)
+        await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    finally:
+        await adapter.stop()
+        await core.aclose()
+    core, adapter = await started(arxiv, gemini, tg, redis_url)  # the next morning
+    try:
+        assert await tap(tg, card, 2, LIKE) == "👍 recorded"
+        await settled(tg, card, [("👍 2", LIKE), ("👎", DISLIKE)])
+        assert await tap(tg, card, 1, LIKE) == "Vote withdrawn"  # yesterday's vote is known
+        await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    finally:
+        await adapter.stop()
+        await core.aclose()
+
+
+async def test_a_tap_in_a_channel_counts_the_admin_who_tapped(bot: Core, tg: FakeTelegram) -> None:
+    tg.add_channel("@papers_daily", -1009, 42, tg.bot_id)
+    card = await digest(bot, tg, -1009)
+    assert await tap(tg, card, 42, LIKE) == "👍 recorded"
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    assert await bot.feedback.vote_of(ChatRef("telegram", "-1009"), "42", "2410.10001") == 1
+
+
+async def test_a_tap_in_a_forum_topic_counts_for_that_topic(bot: Core, tg: FakeTelegram) -> None:
+    card = await digest(bot, tg, -66, thread=7)
+    await tap(tg, card, 5, LIKE)
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    topic = ChatRef("telegram", "-66", "7")  # the topic the digest subscription names
+    assert await bot.feedback.vote_of(topic, "5", "2410.10001") == 1
+
+
+async def test_a_tap_after_unsubscribing_still_counts_for_the_chat(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -67)
+    chat = ChatRef("telegram", "-67")
+    for sub in await bot.subscriptions.for_chat(chat):
+        await bot.subscriptions.remove(sub)
+    assert await tap(tg, card, 1, LIKE) == "👍 recorded"  # the chat's taste outlives digests
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    assert await bot.feedback.count(chat) == 1
+
+
+async def test_a_forged_or_foreign_button_gets_a_short_answer_and_counts_nothing(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -68)
+    assert await tap(tg, card, 1, "v:+:not-a-paper") == "That button is not about a paper."
+    assert await tap(tg, card, 1, "something else") == "This button no longer works."
+    assert await bot.feedback.count(ChatRef("telegram", "-68")) == 0
+    assert vote_row(tg.markup(-68, card.result["message_id"])) == [("👍", LIKE), ("👎", DISLIKE)]
