@@ -257,7 +257,7 @@ def relevance_rows(out: str) -> list[Row]:
             [
                 f"rank a {speed[1]}-paper day for {speed[2]} subscriptions",
                 f"{speed[3]} s",
-                "one TF-IDF fit per day, a model per subscription",
+                "one TF-IDF fit per day, a dual-liblinear model per subscription",
                 "off the event loop",
             ]
         )

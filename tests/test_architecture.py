@@ -25,6 +25,7 @@ THIRD_PARTY = frozenset(
         "aiohttp",
         "apscheduler",
         "arxiv",
+        "bibtexparser",
         "google.genai",
         "httpx",
         "lxml",

@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar, Self
 
-from telegram import Update
+from telegram import Document, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from adapters.reconnect import Backoff
 from adapters.telegram.channels import admin_channel, is_admin
-from adapters.telegram.commands import chat_ref, to_command
+from adapters.telegram.commands import chat_ref, to_command, wants_file
 from adapters.telegram.connection import Connection, Updates
 from adapters.telegram.conversation import TelegramConversation
 from adapters.telegram.settings import TelegramSettings
-from bot.chat.contract import AdapterHost, ChatRef, SentRef
+from bot.chat.contract import MAX_ATTACHMENT_BYTES, AdapterHost, Attachment, ChatRef, SentRef
 from bot.chat.post import Post
 
 
@@ -133,6 +134,24 @@ class TelegramAdapter:
             command = replace(command, user_is_admin=admin)
         conversation = TelegramConversation(delivery, command.chat, message.message_id)
         try:
+            if message.document is not None and wants_file(message, command):
+                attachment = await _download(message.document)
+                if isinstance(attachment, str):
+                    await conversation.reply(Post(text=attachment))
+                    return
+                command = replace(command, attachment=attachment)
             await self._host.handle(command, conversation)
         finally:
             await conversation.close()
+
+
+async def _download(document: Document) -> Attachment | str:
+    """The document's bytes, or why they were not fetched (too large, Telegram refused)."""
+    if (document.file_size or 0) > MAX_ATTACHMENT_BYTES:
+        return f"That file is over {MAX_ATTACHMENT_BYTES // 1_000_000} MB; send a smaller export."
+    try:
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError:
+        return "Telegram did not hand me that file; please send it again."
+    return Attachment(document.file_name or "file", data)

@@ -16,6 +16,7 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*
 _MENU_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DESCRIPTION_LIMIT = 256
 ASK = "ask"
+FILE_COMMANDS = frozenset({"like", "dislike"})  # commands that read a file sent with them
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +54,16 @@ def chat_ref(message: Message) -> ChatRef:
 
 
 def starts_with_command(message: Message) -> bool:
-    """True when Telegram marked a bot command at the start of the text."""
+    """True when Telegram marked a bot command at the start of the text (or a file's caption)."""
     return any(
         entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0
-        for entity in message.entities
+        for entity in (message.entities or message.caption_entities)
     )
+
+
+def wants_file(message: Message, command: Command) -> bool:
+    """True when the message carries a document for a command that reads one (/like a .bib)."""
+    return message.document is not None and command.name in FILE_COMMANDS
 
 
 def to_command(
@@ -70,8 +76,12 @@ def to_command(
     only when that message was about a paper. ``user_is_admin`` is True in private chats and
     channels (only admins post there) and for anonymous group admins; the adapter looks the
     others up. ``paper`` is what the message it replies to was about (from the post memory).
+
+    A document passes with its caption as the command (``/like`` or ``/dislike`` with a .bib
+    or Zotero export, in any chat); a document without a caption counts as ``/like`` in a
+    private chat only, so files shared in a group never trigger the bot.
     """
-    text = message.text or ""
+    text = message.text or message.caption or ""
     kind = chat_kind(message.chat.type)
     replied = message.reply_to_message
     paper = paper if replied else None
@@ -84,6 +94,10 @@ def to_command(
         if parsed is None:
             return None
         name, args = parsed.name, parsed.args
+    elif message.document is not None:
+        if kind != "private" or text.strip():
+            return None
+        name, args = "like", ""
     elif (
         replied is not None
         and replied.from_user is not None

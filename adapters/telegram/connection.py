@@ -157,9 +157,13 @@ class Connection:
         )
         if self._base_url is not None:
             builder = builder.base_url(self._base_url)
+            # the same server's file route (a self-hosted Bot API serves /file/bot<token>/…)
+            root = self._base_url.removesuffix("/bot")
+            builder = builder.base_file_url(f"{root}/file/bot")
         app = builder.build()
         wanted = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-        app.add_handler(MessageHandler(filters.TEXT & wanted, self._on_message))
+        incoming = (filters.TEXT | filters.Document.ALL) & wanted  # a document: /like with a .bib
+        app.add_handler(MessageHandler(incoming, self._on_message))
         app.add_handler(CallbackQueryHandler(self._on_tap))
         app.add_error_handler(_log_error)
         self._app = app

@@ -20,7 +20,9 @@ What an adapter must do (:class:`ChatAdapter`)
     * ``connected``: True only while the platform connection is up (updates or the gateway
       session flowing); ``/healthz`` and ``paperbot_adapter_connected`` report it.
     * turn each user message into a :class:`Command` and call ``host.handle`` with a
-      :class:`Conversation` for the replies; handlers run concurrently.
+      :class:`Conversation` for the replies; handlers run concurrently. A file sent with a
+      command (a reference library for ``/like``) is downloaded at the edge, up to
+      :data:`MAX_ATTACHMENT_BYTES`, into ``Command.attachment``.
     * ``send(chat, post)``: deliver a post unprompted (scheduled digests) and return its
       :class:`SentRef`. When the platform refused delivery to *that chat* for good (blocked,
       kicked, deleted, no permission) it raises :class:`ChatUnreachable`; the core then marks
@@ -57,6 +59,8 @@ from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 from bot.chat.post import Post
 
+MAX_ATTACHMENT_BYTES = 1_000_000  # larger files are refused at the edge, never downloaded
+
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
@@ -81,6 +85,14 @@ class SentRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a command (a BibTeX or CSL JSON library), downloaded by the adapter."""
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     """One command from a user, converted at the adapter's edge."""
 
@@ -92,6 +104,7 @@ class Command:
     chat_type: str = "private"  # private | group | channel
     user_is_admin: bool = False
     reply_to_paper: str | None = None  # paper id of the bot post this message replies to
+    attachment: Attachment | None = None  # a file sent with the command (/like with a .bib)
     raw: object = field(default=None, compare=False, repr=False)
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from bot.arxiv.ids import parse_id
 from bot.chat.contract import Tap, VoteResult
 from bot.errors import PaperNotFound
-from bot.infra import keys
 from bot.papers.service import PaperService
 from bot.ranking.feedback import FeedbackStore, Vote
 
@@ -39,23 +38,9 @@ class CardVotes:
         try:
             meta = await self.papers.meta(paper)
         except PaperNotFound:
-            up, down = await self.tally(tap, paper.base)
+            up, down = await self.feedback.tally(tap.chat, paper.base)
             return VoteResult(up, down, previous, "arXiv has no such paper.", recorded=False)
         await self.feedback.rate(tap.chat, tap.user_id, meta, wanted)
-        up, down = await self.tally(tap, paper.base)
+        up, down = await self.feedback.tally(tap.chat, paper.base)
         log.info("vote %+d on %s in %s", wanted, paper.base, tap.chat.key())
         return VoteResult(up, down, wanted, NOTES[wanted])
-
-    async def tally(self, tap: Tap, base: str) -> tuple[int, int]:
-        """How many members of the tap's chat voted 👍 and 👎 on the paper ``base``."""
-        store = self.feedback
-        votes = keys.feedback_votes(store.prefix, tap.chat)
-        up = down = 0
-        async for _field, value in store.redis.hscan_iter(votes, match=f"{_glob(base)} *"):
-            number = int(value)
-            up, down = up + (number > 0), down + (number < 0)
-        return up, down
-
-
-def _glob(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[]\\" else c for c in text)

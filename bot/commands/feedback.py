@@ -1,4 +1,7 @@
-"""Feedback commands: /like and /dislike teach a chat's ranking with papers it already knows."""
+"""Feedback commands: /like and /dislike teach a chat's ranking with papers it already knows.
+
+The papers come as arXiv ids in the text, or as a BibTeX / CSL JSON file (a Zotero export) sent
+with the command: the adapter hands the file over as ``Command.attachment``."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from bot.errors import BadInput, PaperNotFound
 from bot.papers.models import PaperId, PaperMeta
 from bot.papers.service import PaperService
 from bot.ranking.feedback import FeedbackStore, Vote
+from bot.ranking.library_files import read_library
+from bot.ranking.seeding import LibrarySeeder
 
 MAX_IDS = 20
 _IDS = OptionInfo("ids", "arXiv ids, separated by spaces", required=True)
@@ -58,9 +63,15 @@ class FeedbackCommands:
 
     async def _rate(self, command: Command, conversation: Conversation, vote: Vote) -> None:
         name = "like" if vote > 0 else "dislike"
+        if command.attachment is not None:
+            await self._rate_file(command, conversation, vote, name)
+            return
         words = [w for w in re.split(r"[\s,;]+", command.args) if w]
         if not words:
-            raise BadInput(f"Which papers? {COMMANDS[name].usage}")
+            raise BadInput(
+                f"Which papers? {COMMANDS[name].usage}, or send a BibTeX or CSL JSON file "
+                f"(a Zotero export) with /{name} as its caption."
+            )
         if len(words) > MAX_IDS:
             raise BadInput(f"At most {MAX_IDS} papers at a time.")
         malformed: list[str] = []
@@ -81,6 +92,22 @@ class FeedbackCommands:
         await conversation.reply(
             Post(text=await self._answer(command, name, recorded, malformed, missing))
         )
+
+    async def _rate_file(
+        self, command: Command, conversation: Conversation, vote: Vote, name: str
+    ) -> None:
+        """Record the arXiv papers of a BibTeX or CSL JSON file sent with the command."""
+        assert command.attachment is not None
+        library = read_library(command.attachment.data)
+        seeder = LibrarySeeder(api=self.papers.api, feedback=self.feedback)
+        report = await seeder.seed(
+            library, command.chat, command.user_id, vote, conversation.status
+        )
+        text = report.describe(name)
+        recorded = report.by_id or report.by_title
+        if recorded and not await self.subscriptions.for_chat(command.chat):
+            text += "\nThey will shape this chat's digests once you /subscribe."
+        await conversation.reply(Post(text=text))
 
     async def _answer(
         self,

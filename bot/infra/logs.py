@@ -87,3 +87,5 @@ def setup_logging(
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     for noisy in ("httpx", "httpcore", "arxiv", "google_genai", "telegram.ext", "discord"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # bibtexparser warns per malformed entry with a piece of the user's file: the reply says it
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)

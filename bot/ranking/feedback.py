@@ -73,10 +73,19 @@ class FeedbackStore:
 
     async def _net(self, votes: str, base: str) -> int:
         """The sum of every member's vote on a paper."""
-        total = 0
+        up, down = await self._tally(votes, base)
+        return up - down
+
+    async def tally(self, chat: ChatRef, paper_base: str) -> tuple[int, int]:
+        """How many members of the chat voted 👍 and 👎 on a paper."""
+        return await self._tally(keys.feedback_votes(self.prefix, chat), paper_base)
+
+    async def _tally(self, votes: str, base: str) -> tuple[int, int]:
+        up = down = 0
         async for _, value in self.redis.hscan_iter(votes, match=f"{_glob(base)} *", count=200):
-            total += int(value)
-        return total
+            number = int(value)
+            up, down = up + (number > 0), down + (number < 0)
+        return up, down
 
     async def vote_of(self, chat: ChatRef, user_id: str, paper_base: str) -> Vote:
         """The user's current vote on a paper (0: none)."""

@@ -7,16 +7,16 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from bot.chat.contract import ChatRef
 from bot.digests.topic_query import Query
 from bot.papers.models import Language
-from bot.ranking.features import Pool, paper_text
 from bot.ranking.feedback import Example, FeedbackStore
-from bot.ranking.model import score_pool
 from bot.ranking.reasons import LIKED_NEAR, why_line
+
+if TYPE_CHECKING:  # scikit-learn, SciPy and NumPy (~90 MiB) load only once a chat ranks
+    from bot.ranking.features import Pool
 
 DEFAULT_THRESHOLD = 0.1  # measured on the shared relevance days: bench/relevance.py
 POOLS_KEPT = 16
@@ -57,7 +57,7 @@ class Ranker:
         if found is None:
             ordered = sorted(candidates, key=lambda c: c.paper)
             texts = [paper_text(c.title, c.abstract) for c in ordered]
-            found = await asyncio.to_thread(Pool, ids, texts)
+            found = await asyncio.to_thread(_fit_pool, ids, texts)
             self._pools[ids] = found
             while len(self._pools) > POOLS_KEPT:
                 self._pools.popitem(last=False)
@@ -97,7 +97,7 @@ class Ranker:
         liked = [e for e in examples if e.vote > 0]
         disliked = [e for e in examples if e.vote < 0]
         scores = await asyncio.to_thread(
-            score_pool,
+            _scored,
             pool,
             wanted,
             [paper_text(e.title, e.abstract) for e in liked],
@@ -105,14 +105,14 @@ class Ranker:
         )
         by_id = {c.paper: c for c in candidates}
         ranked = Ranked(ratings=len(examples))
-        for i in np.argsort(-scores.score, kind="stable"):
-            paper, score = pool.ids[i], float(scores.score[i])
+        for i in scores.order:
+            paper, score = pool.ids[i], scores.score[i]
             ranked.scores[paper] = round(score, 3)
             if about and score < self.threshold:
                 ranked.below.append(paper)
                 continue
             ranked.kept.append(paper)
-            near = int(scores.nearest_liked[i])
+            near = scores.nearest_liked[i]
             close = near >= 0 and scores.liked_similarity[i] >= LIKED_NEAR
             candidate = by_id[paper]
             line = why_line(
@@ -129,3 +129,40 @@ class Ranker:
 def _base(versioned: str) -> str:
     head, _, version = versioned.rpartition("v")
     return head if head and version.isdigit() else versioned
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What a paper is scored on: its title (twice, so it weighs more) and its abstract."""
+    return f"{title}. {title}. {abstract}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """One subscription's scores as plain lists, best first in ``order``."""
+
+    order: list[int]
+    score: list[float]
+    nearest_liked: list[int]
+    liked_similarity: list[float]
+
+
+def _fit_pool(ids: tuple[str, ...], texts: list[str]) -> Pool:
+    """Vectorise a day's pool (in a worker thread; the first call imports scikit-learn)."""
+    from bot.ranking.features import Pool
+
+    return Pool(ids, texts)
+
+
+def _scored(pool: Pool, wanted: str, liked: list[str], disliked: list[str]) -> _Scored:
+    """Score a pool for one subscription (in a worker thread)."""
+    import numpy as np
+
+    from bot.ranking.model import score_pool
+
+    scores = score_pool(pool, wanted, liked, disliked)
+    return _Scored(
+        order=[int(i) for i in np.argsort(-scores.score, kind="stable")],
+        score=[float(x) for x in scores.score],
+        nearest_liked=[int(x) for x in scores.nearest_liked],
+        liked_similarity=[float(x) for x in scores.liked_similarity],
+    )

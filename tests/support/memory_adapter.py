@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bot.chat.contract import (
     AdapterHost,
@@ -21,6 +21,8 @@ from bot.chat.contract import (
     Conversation,
     PostMemory,
     SentRef,
+    Tap,
+    VoteResult,
 )
 from bot.chat.post import Post
 from bot.chat.router import Router
@@ -126,6 +128,7 @@ class RouterHost:
     posts: PostMemory = field(default_factory=DictPosts)
     unreachable: list[tuple[ChatRef, str]] = field(default_factory=list)
     migrated: list[tuple[ChatRef, ChatRef]] = field(default_factory=list)
+    votes: dict[tuple[ChatRef, str, str], Literal[-1, 0, 1]] = field(default_factory=dict)
 
     def commands(self) -> Sequence[CommandInfo]:
         """The router's commands."""
@@ -145,3 +148,12 @@ class RouterHost:
     async def chat_migrated(self, old: ChatRef, new: ChatRef) -> None:
         """Record it."""
         self.migrated.append((old, new))
+
+    async def vote(self, tap: Tap) -> VoteResult:
+        """Keep each user's latest vote per paper (the same button again withdraws); the tally."""
+        key = (tap.chat, tap.paper, tap.user_id)
+        mine = 0 if self.votes.get(key) == tap.value else tap.value
+        self.votes[key] = mine
+        tally = [v for (c, p, _), v in self.votes.items() if (c, p) == key[:2]]
+        note = "Vote withdrawn" if mine == 0 else ("👍 recorded" if mine > 0 else "👎 recorded")
+        return VoteResult(tally.count(1), tally.count(-1), mine, note)

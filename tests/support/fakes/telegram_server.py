@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from .httpfake import Recorded, Reply, ScriptedServer
 
@@ -89,6 +89,7 @@ class _State:
     channels: dict[str, int] = field(default_factory=dict)  # "@name" -> chat id
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
 
 
 class FakeTelegram(ScriptedServer):
@@ -136,6 +137,37 @@ class FakeTelegram(ScriptedServer):
             self._state.updates.append(update)
             self._cond.notify_all()
         message = update.get("message") or update["channel_post"]
+        return int(message["message_id"])
+
+    def push_document(
+        self,
+        chat_id: int,
+        user_id: int,
+        filename: str,
+        data: bytes,
+        caption: str | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """Queue an incoming document (a file, with an optional caption); its message id."""
+        update = self.update_payload(chat_id, user_id, caption or "", chat_type)
+        message = update.get("message") or update["channel_post"]
+        text = message.pop("text")
+        if caption is not None:
+            message["caption"] = text
+            if "entities" in message:
+                message["caption_entities"] = message.pop("entities")
+        with self._cond:
+            file_id = f"doc{len(self._state.files) + 1}"
+            self._state.files[file_id] = data
+            message["document"] = {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": filename,
+                "mime_type": "application/octet-stream",
+                "file_size": len(data),
+            }
+            self._state.updates.append(update)
+            self._cond.notify_all()
         return int(message["message_id"])
 
     def update_payload(
@@ -259,6 +291,11 @@ class FakeTelegram(ScriptedServer):
     def handle(self, request: Recorded) -> Reply:
         """Route one HTTP request to a Bot API method."""
         prefix = f"/bot{self.token}/"
+        path = unquote(request.path)  # httpx sends the token's ":" as %3A in a file URL
+        if path.startswith(f"/file{prefix}documents/"):
+            with self._cond:
+                data = self._state.files.get(path.rsplit("/", 1)[-1])
+            return Reply(200, data) if data is not None else _error(404, "Not Found")
         if not request.path.startswith(prefix):
             return _error(401, "Unauthorized")
         method = request.path[len(prefix) :]
@@ -329,6 +366,17 @@ class FakeTelegram(ScriptedServer):
     def _api_setMyCommands(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
         self._state.commands[params.get("language_code", "")] = json.loads(params["commands"])
         return True
+
+    def _api_getFile(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
+        data = self._state.files.get(params.get("file_id", ""))
+        if data is None:
+            return _error(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u{params['file_id']}",
+            "file_size": len(data),
+            "file_path": f"documents/{params['file_id']}",
+        }
 
     def _api_sendChatAction(self, _p: dict[str, str], _f: dict[str, bytes]) -> Any:
         return True
