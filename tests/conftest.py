@@ -11,9 +11,11 @@ import pytest
 import redis.asyncio as aioredis
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
-from support.paperkit import gemini_responder, talklora
+from support.paperkit import gemini_responder, settings_for, talklora
 from support.paths import SHARED_FIXTURES
 from support.servers import start_redis
+
+from bot.app import Core, build_core
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -57,3 +59,13 @@ def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
         server.add(talklora())
         yield server
+
+
+@pytest.fixture
+async def core(
+    arxiv: FakeArxiv, redis_url: str, redis_client: aioredis.Redis
+) -> AsyncIterator[Core]:
+    """The real core on the local arXiv and an empty Redis: extractive summaries, no user limit."""
+    built = await build_core(settings_for(arxiv, redis_url, user_rate_limit=0))
+    yield built
+    await built.aclose()

@@ -3,7 +3,7 @@ Redis across restarts, nothing recorded for ids that are malformed or not on arX
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -25,15 +25,6 @@ def arxiv() -> Iterator[FakeArxiv]:
         server.add(talklora())
         server.add(talklora("2407.09817", title="Audio-driven portrait animation"))
         yield server
-
-
-@pytest.fixture
-async def core(
-    arxiv: FakeArxiv, redis_url: str, redis_client: aioredis.Redis
-) -> AsyncIterator[Core]:
-    built = await build_core(settings_for(arxiv, redis_url, user_rate_limit=0))
-    yield built
-    await built.aclose()
 
 
 def store(core: Core) -> FeedbackStore:

@@ -4,16 +4,14 @@ its arXiv papers become the chat's examples, and the reply accounts for every en
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-import redis.asyncio as aioredis
 from support.chatkit import Transcript, command
 from support.fakes.arxiv_server import FakeArxiv, FakePaper
-from support.paperkit import settings_for
 
-from bot.app import Core, build_core
+from bot.app import Core
 from bot.chat.contract import Attachment, ChatRef
 from bot.ranking.feedback import FeedbackStore
 
@@ -32,15 +30,6 @@ def arxiv() -> Iterator[FakeArxiv]:
         for base, title in zip(BY_TITLE, TITLES, strict=True):
             server.add(FakePaper(base, title=title, abstract="Talking heads from audio."))
         yield server
-
-
-@pytest.fixture
-async def core(
-    arxiv: FakeArxiv, redis_url: str, redis_client: aioredis.Redis
-) -> AsyncIterator[Core]:
-    built = await build_core(settings_for(arxiv, redis_url, user_rate_limit=0))
-    yield built
-    await built.aclose()
 
 
 async def send_file(core: Core, name: str, data: bytes, caption: str = "/like") -> str:
