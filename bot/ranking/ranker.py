@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.arxiv.ids import parse_id
 from bot.chat.contract import ChatRef
 from bot.digests.topic_query import Query
 from bot.papers.models import Language
@@ -127,8 +128,9 @@ class Ranker:
 
 
 def _base(versioned: str) -> str:
-    head, _, version = versioned.rpartition("v")
-    return head if head and version.isdigit() else versioned
+    """The id without its version, as arXiv's own parser reads it."""
+    paper = parse_id(versioned)
+    return paper.base if paper is not None else versioned
 
 
 def paper_text(title: str, abstract: str) -> str:

@@ -31,6 +31,13 @@ class SeedReport:
     malformed: list[int] = field(default_factory=list)
     over_cap: int = 0
 
+    def take(self, meta: PaperMeta, found: list[PaperMeta]) -> None:
+        """Count a paper found on arXiv in ``found``, or as a duplicate if already counted."""
+        if any(m.id.base == meta.id.base for m in (*self.by_id, *self.by_title)):
+            self.duplicates += 1
+        else:
+            found.append(meta)
+
     @property
     def total(self) -> int:
         """How many entries the file held."""
@@ -91,7 +98,6 @@ class LibrarySeeder:
     ) -> SeedReport:
         """Record every paper of ``library`` found on arXiv as ``user_id``'s vote in ``chat``."""
         report = SeedReport(library.kind, malformed=library.malformed, over_cap=library.over_cap)
-        seen: set[str] = set()
         wanted = [e.paper for e in library.entries if e.paper is not None]
         if wanted:
             await progress(f"Looking up {len(wanted)} arXiv id{_s(len(wanted))}…")
@@ -100,11 +106,8 @@ class LibrarySeeder:
             meta = found.get(paper.base)
             if meta is None:
                 report.not_on_arxiv += 1
-            elif meta.id.base in seen:
-                report.duplicates += 1
             else:
-                seen.add(meta.id.base)
-                report.by_id.append(meta)
+                report.take(meta, report.by_id)
         titles = [e.title for e in library.entries if e.paper is None and title_key(e.title)]
         report.unmatched = sum(1 for e in library.entries if e.paper is None) - len(titles)
         report.titles_skipped = max(0, len(titles) - MAX_TITLE_LOOKUPS)
@@ -115,11 +118,8 @@ class LibrarySeeder:
             meta = await self._by_title(title)
             if meta is None:
                 report.unmatched += 1
-            elif meta.id.base in seen:
-                report.duplicates += 1
             else:
-                seen.add(meta.id.base)
-                report.by_title.append(meta)
+                report.take(meta, report.by_title)
         for meta in report.by_id + report.by_title:
             await self.feedback.rate(chat, user_id, meta, vote)
         return report
