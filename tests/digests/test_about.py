@@ -4,43 +4,27 @@ only the papers above the threshold, and each card says why it was picked."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
 
 import pytest
 import redis.asyncio as aioredis
 from support.chatkit import Transcript, command
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
-from support.paperkit import settings_for, talklora
+from support.morning import MONDAY, OFF_TOPIC, talking_head_morning
+from support.paperkit import settings_for
 
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
 from bot.chat.post import Post
 
 LAB = ChatRef("test", "lab")
-OFF_TOPIC = {
-    "2411.00002": ("Segmentation with a boundary loss", "We segment medical images with a loss."),
-    "2411.00003": ("Faster scene rendering", "We render large outdoor scenes faster with caches."),
-    "2411.00004": ("Speech recognition at scale", "We transcribe speech with a large encoder."),
-}
 
 
 @pytest.fixture
 def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
-        head = server.add(talklora("2411.00001", categories=("cs.CV",)))
-        lips = server.add(
-            talklora(
-                "2411.00005",
-                title="Audio-driven talking head video generation with lip sync",
-                abstract="We generate talking head videos from audio with accurate lip sync.",
-            )
-        )
-        others = [
-            server.add(talklora(base, title=title, abstract=abstract))
-            for base, (title, abstract) in OFF_TOPIC.items()
-        ]
-        server.announce("cs.CV", date(2024, 11, 25), [(p, "new") for p in (head, *others, lips)])
+        morning = talking_head_morning(server)
+        server.announce("cs.CV", MONDAY, morning)
         yield server
 
 

@@ -11,42 +11,25 @@ import redis.asyncio as aioredis
 from support.chatkit import Transcript, command
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
+from support.morning import MONDAY, OFF_TOPIC, talking_head_morning
 from support.paperkit import settings_for, talklora
 
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
 
 LAB = ChatRef("test", "lab")
-MONDAY = date(2024, 11, 25)
-OFF_TOPIC = {
-    "2411.00002": ("Segmentation with a boundary loss", "We segment medical images with a loss."),
-    "2411.00003": ("Faster scene rendering", "We render large outdoor scenes faster with caches."),
-    "2411.00004": ("Speech recognition at scale", "We transcribe speech with a large encoder."),
-}
 
 
 @pytest.fixture
 def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
-        head = server.add(talklora("2411.00001", categories=("cs.CV",)))
-        lips = server.add(
-            talklora(
-                "2411.00005",
-                title="Audio-driven talking head video generation with lip sync",
-                abstract="We generate talking head videos from audio with accurate lip sync.",
-            )
-        )
-        others = [
-            server.add(talklora(base, title=title, abstract=abstract))
-            for base, (title, abstract) in OFF_TOPIC.items()
-        ]
+        morning = talking_head_morning(server)
         cross = server.add(
             talklora("2411.00006", title="Talking head gestures", categories=("cs.GR", "cs.CV"))
         )
         server.add(talklora("2411.00009", title="A language model", categories=("cs.CL",)))
         server.add(talklora("2410.00007", title="An older vision paper", categories=("cs.CV",)))
-        papers = [(p, "new") for p in (head, *others, lips)] + [(cross, "cross")]
-        server.announce("cs.CV", MONDAY, papers)
+        server.announce("cs.CV", MONDAY, [*morning, (cross, "cross")])
         yield server
 
 
