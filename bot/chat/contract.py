@@ -49,6 +49,8 @@ Votes on cards
     shows the returned :class:`VoteResult` as the buttons' tally and acknowledges the tap with
     its ``note``, never with a new message. The data holds the paper, so a tap on a card from
     before a restart works; the core decides toggling (the same button again withdraws).
+    A 👍/👎 *reaction* on a card (found with ``host.posts.paper_of``) is a Tap with
+    ``mode="set"`` when added and ``mode="unset"`` when removed: reactions do not toggle.
 """
 
 from __future__ import annotations
@@ -110,12 +112,18 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class Tap:
-    """A 👍 (+1) or 👎 (-1) tap (or reaction) on a paper card, converted at the adapter's edge."""
+    """A 👍 (+1) or 👎 (-1) tap (or reaction) on a paper card, converted at the adapter's edge.
+
+    ``mode``: "toggle" for a button (its own vote again withdraws it), "set" for a reaction
+    added (the vote becomes ``value``), "unset" for a reaction removed (the vote is withdrawn
+    only while it is still ``value``).
+    """
 
     chat: ChatRef
     user_id: str
     paper: str  # versioned arXiv id, from the button's data
     value: Literal[-1, 1]
+    mode: Literal["toggle", "set", "unset"] = "toggle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +197,7 @@ class CommandInfo:
     usage: str = ""
     options: tuple[OptionInfo, ...] = ()
     costly: bool = False  # runs an LLM call (counts against the per-user limit)
+    reads_file: bool = False  # takes a file sent with it (a BibTeX or CSL JSON library)
 
 
 def args_from_options(info: CommandInfo, values: dict[str, str]) -> str:

@@ -19,7 +19,8 @@ NOTES = {1: "👍 recorded", -1: "👎 recorded", 0: "Vote withdrawn"}
 class CardVotes:
     """Taps on cards: one vote per member per paper per chat, kept in the FeedbackStore.
 
-    Tapping the button of one's current vote withdraws it; the other button changes it. The
+    Tapping the button of one's current vote withdraws it; the other button changes it. A
+    reaction sets the vote when added and withdraws it when removed (if it is still that). The
     paper's metadata (cached by PaperService) is stored with the vote for the ranking; no model
     is called. Votes count whether or not the chat still subscribes (a chat's taste outlives
     its subscriptions, as with /like).
@@ -34,7 +35,7 @@ class CardVotes:
         if paper is None:
             return VoteResult(0, 0, 0, "That button is not about a paper.", recorded=False)
         previous = await self.feedback.vote_of(tap.chat, tap.user_id, paper.base)
-        wanted: Vote = 0 if previous == tap.value else tap.value
+        wanted = _wanted(tap, previous)
         try:
             meta = await self.papers.meta(paper)
         except PaperNotFound:
@@ -44,3 +45,12 @@ class CardVotes:
         up, down = await self.feedback.tally(tap.chat, paper.base)
         log.info("vote %+d on %s in %s", wanted, paper.base, tap.chat.key())
         return VoteResult(up, down, wanted, NOTES[wanted])
+
+
+def _wanted(tap: Tap, previous: Vote) -> Vote:
+    """The tapper's vote after ``tap``, given the one they had."""
+    if tap.mode == "set":
+        return tap.value
+    if tap.mode == "unset":
+        return 0 if previous == tap.value else previous
+    return 0 if previous == tap.value else tap.value

@@ -21,7 +21,7 @@ from bot.ranking.library_files import read_library
 from bot.ranking.seeding import LibrarySeeder
 
 MAX_IDS = 20
-_IDS = OptionInfo("ids", "arXiv ids, separated by spaces", required=True)
+_IDS = OptionInfo("ids", "arXiv ids, separated by spaces (or send a .bib / CSL JSON file)")
 COMMANDS = {
     "like": CommandInfo(
         "like",
@@ -29,6 +29,7 @@ COMMANDS = {
         "点赞论文：本群摘要多推荐类似论文",
         usage="/like 2408.13714 2407.09817",
         options=(_IDS,),
+        reads_file=True,
     ),
     "dislike": CommandInfo(
         "dislike",
@@ -36,6 +37,7 @@ COMMANDS = {
         "点踩论文：本群摘要少推荐类似论文",
         usage="/dislike 2401.12345",
         options=(_IDS,),
+        reads_file=True,
     ),
 }
 
