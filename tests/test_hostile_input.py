@@ -539,7 +539,7 @@ def evil_summary() -> PaperSummary:
         published=when,
         updated=when,
     )
-    fields = {name: f"{name} {EVIL}" for name in Analysis.model_fields}
+    fields = {n: f"{n} {EVIL}" for n, f in Analysis.model_fields.items() if f.annotation is str}
     lists = {
         "takeaways": [f"take {i} {EVIL}" for i in range(5)],
         "keywords": [EVIL, "k"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import ClassVar, Self
 
 import aiohttp
@@ -11,6 +12,7 @@ import discord
 
 from adapters.discord.commands import check_options, to_command
 from adapters.discord.conversation import InteractionConversation, MessageConversation
+from adapters.discord.files import download, too_large
 from adapters.discord.session import SessionLoop
 from adapters.discord.settings import DiscordSettings
 from adapters.reconnect import Backoff
@@ -33,6 +35,11 @@ class DiscordAdapter:
     Privileged Gateway Intents). Without it Discord refuses the connection (close code 4014):
     the adapter then reconnects without the intent, logs a warning, and only slash commands
     work (Discord hides the text of messages that do not mention the bot).
+
+    Votes: a member's 👍/👎 on a digest card, a button tap or a reaction added or removed
+    (non-privileged reaction intents), is their vote on the paper; no message is posted and
+    the card's buttons show the tally. /like and /dislike take a library (BibTeX or CSL JSON)
+    as an optional attachment option, downloaded up to ``MAX_ATTACHMENT_BYTES``.
 
     The adapter owns its connection (:class:`~adapters.discord.session.SessionLoop`): ``start``
     returns at once and a background loop logs in, syncs the slash commands (once) and runs
@@ -126,12 +133,21 @@ class DiscordAdapter:
             await asyncio.gather(*late, return_exceptions=True)
 
     async def _invoke(
-        self, interaction: discord.Interaction, info: CommandInfo, values: dict[str, str]
+        self,
+        interaction: discord.Interaction,
+        info: CommandInfo,
+        values: dict[str, str],
+        file: discord.Attachment | None = None,
     ) -> None:
-        """One slash command: check options, defer within Discord's 3 s, run the core."""
+        """One slash command: check options, defer within Discord's 3 s, run the core.
+
+        A file attached to a command that reads one (a library for /like) is downloaded,
+        within the size cap, into ``Command.attachment``; a file over the cap is refused
+        before anything is fetched, and a download that fails is said in the response.
+        """
         if self._session.client is None:  # stopping: let it time out
             return
-        problem = check_options(info, values)
+        problem = check_options(info, values) or too_large(file)
         if problem is not None:
             try:
                 await interaction.response.send_message(problem, ephemeral=True)
@@ -145,6 +161,15 @@ class DiscordAdapter:
             return
         command = to_command(interaction, info.name, args_from_options(info, values))
         conversation = InteractionConversation(interaction, command.chat, self._host.posts)
+        if file is not None:
+            attachment = await download(file)
+            if isinstance(attachment, str):
+                try:
+                    await conversation.reply(Post(text=attachment))
+                finally:
+                    await conversation.close()
+                return
+            command = replace(command, attachment=attachment)
         await self._run(command, conversation)
 
     async def _on_message(self, message: discord.Message) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.files import FILE_DESCRIPTION, FILE_OPTION
 from bot.chat.contract import ChatRef, Command, CommandInfo
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,10 @@ OPTIONS_LIMIT = 25
 VALUE_LIMIT = 1000  # characters in one option value; longer is not a paper reference
 CHINESE = (discord.Locale.chinese,)  # zh-CN
 
-Invoke = Callable[[discord.Interaction, CommandInfo, dict[str, str]], Awaitable[None]]
+FILE_PARAMETER = "attached"  # the callback's parameter for the ``file`` option
+Invoke = Callable[
+    [discord.Interaction, CommandInfo, dict[str, str], discord.Attachment | None], Awaitable[None]
+]
 
 
 def short(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
@@ -41,19 +45,26 @@ def slash_command(info: CommandInfo, invoke: Invoke) -> app_commands.Command[Any
     """The slash command for a CommandInfo (string options, required flags, choices).
 
     discord.py reads options from the callback's signature, so the callback gets one built
-    from ``info.options``: parameters ``o0, o1, …`` renamed to the options' names. The
-    callback hands ``invoke`` the values by option name. None when Discord would refuse the
-    command's name.
+    from ``info.options``: parameters ``o0, o1, …`` renamed to the options' names, plus an
+    optional attachment option ``file`` when the command reads a file (``info.reads_file``).
+    The callback hands ``invoke`` the values by option name, and the attachment. None when
+    Discord would refuse the command's name.
     """
     if not NAME.fullmatch(info.name) or info.name != info.name.lower():
         log.warning("discord: command /%s has a name Discord refuses; not listed", info.name)
         return None
-    options = info.options[:OPTIONS_LIMIT]
+    options = info.options[: OPTIONS_LIMIT - 1 if info.reads_file else OPTIONS_LIMIT]
     names = [f"o{index}" for index in range(len(options))]
 
-    async def callback(interaction: discord.Interaction, **values: str | None) -> None:
-        given = {o.name: values[p] for o, p in zip(options, names, strict=True) if values.get(p)}
-        await invoke(interaction, info, {k: v for k, v in given.items() if v is not None})
+    async def callback(
+        interaction: discord.Interaction, **values: str | discord.Attachment | None
+    ) -> None:
+        file = values.pop(FILE_PARAMETER, None)
+        pairs = zip(options, names, strict=True)
+        text = {o.name: v for o, p in pairs if isinstance(v := values.get(p), str) and v}
+        await invoke(
+            interaction, info, text, file if isinstance(file, discord.Attachment) else None
+        )
 
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     for option, name in zip(options, names, strict=True):
@@ -61,9 +72,15 @@ def slash_command(info: CommandInfo, invoke: Invoke) -> app_commands.Command[Any
         parameters.append(
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str)
         )
-    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     renames = {p: option_name(o.name) for o, p in zip(options, names, strict=True)}
     described = {p: short(o.description or o.name) for o, p in zip(options, names, strict=True)}
+    if info.reads_file:
+        file = discord.Attachment | None
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        parameters.append(inspect.Parameter(FILE_PARAMETER, keyword, default=None, annotation=file))
+        renames[FILE_PARAMETER] = FILE_OPTION
+        described[FILE_PARAMETER] = FILE_DESCRIPTION
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     choices = {
         p: [app_commands.Choice(name=short(c), value=c[:100]) for c in o.choices[:25]]
         for o, p in zip(options, names, strict=True)

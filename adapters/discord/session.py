@@ -15,7 +15,9 @@ from discord.http import Route
 
 from adapters.discord.commands import Descriptions, Invoke, PaperTree, slash_command
 from adapters.discord.delivery import Delivery
+from adapters.discord.locks import CardLocks
 from adapters.discord.questions import Questions
+from adapters.discord.reactions import on_reaction
 from adapters.discord.votes import is_vote, on_tap
 from adapters.reconnect import Backoff
 from bot.chat.contract import AdapterHost
@@ -36,7 +38,8 @@ GATEWAY_ERRORS = (
 
 
 def intents(message_content: bool = True) -> discord.Intents:
-    """Guild events (channels, threads, roles) and messages; their text when ``message_content``.
+    """Guild events (channels, threads, roles), messages and their reactions (👍/👎 votes on
+    cards); the messages' text when ``message_content``.
 
     Message Content is Discord's only privileged intent we use; never members or presences.
     """
@@ -44,6 +47,8 @@ def intents(message_content: bool = True) -> discord.Intents:
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.dm_messages = True
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True
     wanted.message_content = message_content
     return wanted
 
@@ -60,7 +65,9 @@ class SessionLoop:
     Each session gets a new client (with its Delivery, Questions and slash-command tree), logs
     in, syncs the slash commands (once per loop) and runs the gateway; slash commands go to
     ``invoke``, messages to ``on_message``, taps on a card's 👍/👎 to
-    :func:`~adapters.discord.votes.on_tap`. When a session ends or cannot be opened it calls
+    :func:`~adapters.discord.votes.on_tap` and 👍/👎 reactions to
+    :func:`~adapters.discord.reactions.on_reaction` (both under one lock per card, kept across
+    sessions). When a session ends or cannot be opened it calls
     ``drain`` (running commands finish), closes the client and tries again after ``backoff``;
     a gateway that refuses the Message Content intent is retried at once without it, and a
     refused token ends the loop. ``api_url``/``gateway_url`` are set process-wide by ``start``
@@ -96,6 +103,7 @@ class SessionLoop:
         self._ready_seen = False  # the current client got READY at least once
         self._synced = False
         self._saved: tuple[str, yarl.URL] | None = None
+        self._cards = CardLocks()
 
     @property
     def started(self) -> bool:
@@ -174,7 +182,13 @@ class SessionLoop:
 
         async def on_interaction(interaction: discord.Interaction) -> None:
             if is_vote(interaction):  # a card's 👍/👎 (slash commands go to the tree)
-                await on_tap(self._host, interaction)
+                await on_tap(self._host, interaction, self._cards)
+
+        async def on_raw_reaction_add(event: discord.RawReactionActionEvent) -> None:
+            await on_reaction(self._host, client, self._cards, event)
+
+        async def on_raw_reaction_remove(event: discord.RawReactionActionEvent) -> None:
+            await on_reaction(self._host, client, self._cards, event)
 
         async def on_connect() -> None:  # READY: a new session
             self._session_up = self._ready_seen = True
@@ -186,7 +200,8 @@ class SessionLoop:
         async def on_disconnect() -> None:
             self._session_up = False
 
-        for handler in (on_message, on_interaction, on_connect, on_resumed, on_disconnect):
+        handlers = (on_message, on_interaction, on_raw_reaction_add, on_raw_reaction_remove)
+        for handler in (*handlers, on_connect, on_resumed, on_disconnect):
             client.event(handler)
         await tree.set_translator(Descriptions())
         for info in self._host.commands():

@@ -9,6 +9,7 @@ import aiohttp
 import discord
 
 from adapters.discord.commands import chat_of
+from adapters.discord.locks import CardLocks
 from bot.chat.contract import (
     VOTE_PREFIX,
     AdapterHost,
@@ -71,6 +72,19 @@ def retallied(message: discord.Message | None, paper: str, result: VoteResult) -
     return view
 
 
+def card_paper(message: discord.Message) -> str | None:
+    """The paper a message's vote buttons are about; None for a message without them."""
+    for row in message.components:
+        if not isinstance(row, discord.ActionRow):
+            continue
+        for child in row.children:
+            if isinstance(child, discord.Button) and child.custom_id:
+                parsed = parse_vote_data(child.custom_id)
+                if parsed is not None:
+                    return parsed[0]
+    return None
+
+
 def custom_id(interaction: discord.Interaction) -> str:
     """The custom id of the component an interaction is about ("" for anything else)."""
     data: Mapping[str, object] = interaction.data or {}
@@ -84,11 +98,13 @@ def is_vote(interaction: discord.Interaction) -> bool:
     return component and custom_id(interaction).startswith(f"{VOTE_PREFIX}:")
 
 
-async def on_tap(host: AdapterHost, interaction: discord.Interaction) -> None:
-    """Record the tap and update the card's buttons with the tally (Discord's UPDATE_MESSAGE).
+async def on_tap(host: AdapterHost, interaction: discord.Interaction, cards: CardLocks) -> None:
+    """Record the tap and show the card's new tally on its buttons; nothing is posted.
 
-    The custom id names the paper, so a card from before a restart works; nothing is posted.
-    A tap that changed nothing is answered to the tapper alone.
+    The tap is acknowledged at once (DEFERRED_UPDATE_MESSAGE, well within Discord's 3 s), then
+    the vote is recorded and the card edited under the card's lock, so simultaneous taps end
+    with the card showing the final tally. The custom id names the paper, so a card from
+    before a restart works. A tap that changed nothing is answered to the tapper alone.
     """
     parsed = parse_vote_data(custom_id(interaction))
     chat = chat_of(interaction.channel, interaction.channel_id)
@@ -97,15 +113,19 @@ async def on_tap(host: AdapterHost, interaction: discord.Interaction) -> None:
             await interaction.response.send_message("This button no longer works.", ephemeral=True)
             return
         paper, value = parsed
-        try:
-            result = await host.vote(Tap(chat, str(interaction.user.id), paper, value))
-        except Exception:  # arXiv or Redis unreachable: the user can simply tap again
-            log.exception("discord: vote on %s in %s failed", paper, chat.key())
-            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
-            return
-        if not result.recorded:
-            await interaction.response.send_message(result.note, ephemeral=True)
-            return
-        await interaction.response.edit_message(view=retallied(interaction.message, paper, result))
+        await interaction.response.defer()
+        card = interaction.message.id if interaction.message is not None else 0
+        async with cards.hold(card):
+            try:
+                result = await host.vote(Tap(chat, str(interaction.user.id), paper, value))
+            except Exception:  # arXiv or Redis unreachable: the user can simply tap again
+                log.exception("discord: vote on %s in %s failed", paper, chat.key())
+                await interaction.followup.send(UNAVAILABLE, ephemeral=True)
+                return
+            if not result.recorded:
+                await interaction.followup.send(result.note, ephemeral=True)
+                return
+            view = retallied(interaction.message, paper, result)
+            await interaction.edit_original_response(view=view)
     except (discord.HTTPException, aiohttp.ClientError) as exc:
         log.warning("discord: tap not answered: %s", exc)

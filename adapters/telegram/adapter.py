@@ -134,7 +134,7 @@ class TelegramAdapter:
             command = replace(command, user_is_admin=admin)
         conversation = TelegramConversation(delivery, command.chat, message.message_id)
         try:
-            if message.document is not None and wants_file(message, command):
+            if message.document is not None and wants_file(message, command, self._host.commands()):
                 attachment = await _download(message.document)
                 if isinstance(attachment, str):
                     await conversation.reply(Post(text=attachment))

@@ -16,7 +16,6 @@ _COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(.*
 _MENU_NAME = re.compile(r"[a-z0-9_]{1,32}")
 DESCRIPTION_LIMIT = 256
 ASK = "ask"
-FILE_COMMANDS = frozenset({"like", "dislike"})  # commands that read a file sent with them
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +60,14 @@ def starts_with_command(message: Message) -> bool:
     )
 
 
-def wants_file(message: Message, command: Command) -> bool:
-    """True when the message carries a document for a command that reads one (/like a .bib)."""
-    return message.document is not None and command.name in FILE_COMMANDS
+def wants_file(message: Message, command: Command, commands: Sequence[CommandInfo]) -> bool:
+    """True when the message carries a document for a command that reads one (/like a .bib).
+
+    ``commands`` are the host's; those whose info says ``reads_file`` take a file.
+    """
+    if message.document is None:
+        return False
+    return any(info.reads_file and info.name == command.name for info in commands)
 
 
 def to_command(

@@ -19,13 +19,16 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    MessageReactionHandler,
     filters,
 )
 
 from adapters.reconnect import Backoff
+from adapters.telegram.cards import Cards
 from adapters.telegram.commands import menu
 from adapters.telegram.delivery import Delivery
 from adapters.telegram.link import Link, TrackedRequest
+from adapters.telegram.reactions import on_reaction
 from adapters.telegram.taps import on_tap
 from bot.chat.contract import AdapterHost
 
@@ -33,7 +36,8 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-ALLOWED_UPDATES = ("message", "channel_post", "callback_query")
+# message_reaction is never sent unless named here (and then only where the bot is an admin)
+ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "message_reaction")
 RATE_LIMIT_RETRIES = 5  # 429s waited out (retry_after + 0.1 s) before a send gives up
 POOL_SIZE = 256  # concurrent Bot API calls (sends, status lines) besides getUpdates
 
@@ -54,8 +58,10 @@ class Connection:
     """Launches the bot in the background and keeps what the launch opened.
 
     Each attempt builds a fresh Application (with its Delivery), logs in (getMe), publishes
-    the command menu and starts updates, each message going to ``on_message`` and each tap on
-    a card's vote button to :func:`~adapters.telegram.taps.on_tap`. While Telegram
+    the command menu and starts updates, each message going to ``on_message``, each tap on
+    a card's vote button to :func:`~adapters.telegram.taps.on_tap` and each member's reaction
+    to :func:`~adapters.telegram.reactions.on_reaction`. The cards' locks and keyboards
+    (:class:`~adapters.telegram.cards.Cards`) outlive the attempts. While Telegram
     is unreachable the attempt is taken down and retried after ``backoff``; a refused token
     ends the attempts. Later outages are ridden out by python-telegram-bot's polling loop.
     """
@@ -77,6 +83,7 @@ class Connection:
         self._updates = updates
         self._backoff = backoff
         self._link = Link()
+        self._cards = Cards()
         self._app: App | None = None
         self._delivery: Delivery | None = None
         self._launcher: asyncio.Task[None] | None = None
@@ -165,17 +172,27 @@ class Connection:
         incoming = (filters.TEXT | filters.Document.ALL) & wanted  # a document: /like with a .bib
         app.add_handler(MessageHandler(incoming, self._on_message))
         app.add_handler(CallbackQueryHandler(self._on_tap))
+        reactions = MessageReactionHandler.MESSAGE_REACTION_UPDATED  # counts are anonymous
+        app.add_handler(MessageReactionHandler(self._on_reaction, message_reaction_types=reactions))
         app.add_error_handler(_log_error)
         self._app = app
         self._delivery = Delivery(
-            app.bot, posts=self._host.posts, on_migrated=self._host.chat_migrated
+            app.bot,
+            posts=self._host.posts,
+            on_migrated=self._host.chat_migrated,
+            keyboards=self._cards.keyboards,
         )
         return app
 
     async def _on_tap(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tap on an inline button (a card's 👍/👎): see :func:`adapters.telegram.taps.on_tap`."""
         if update.callback_query is not None and self._delivery is not None:
-            await on_tap(self._host, self._delivery, update.callback_query)
+            await on_tap(self._host, self._delivery, self._cards, update.callback_query)
+
+    async def _on_reaction(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A member's reaction: see :func:`adapters.telegram.reactions.on_reaction`."""
+        if update.message_reaction is not None and self._delivery is not None:
+            await on_reaction(self._host, self._delivery, self._cards, update.message_reaction)
 
     async def _launch(self, app: App) -> None:
         """Log in (getMe), publish the command menu, start the application and its updates."""

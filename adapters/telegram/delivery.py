@@ -18,6 +18,7 @@ from telegram import (
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError
 
+from adapters.telegram.cards import CardKeyboards
 from adapters.telegram.commands import PLATFORM
 from adapters.telegram.render import Rendered, html_to_plain, render
 from adapters.telegram.votes import card_keyboard
@@ -45,7 +46,8 @@ def _cannot_parse(exc: BadRequest) -> bool:
 class Delivery:
     """Sends posts and status lines; retries network errors; raises ChatUnreachable for lost chats.
 
-    The ids of posts about a paper are noted in ``posts`` (the core's one memory of them).
+    The ids of posts about a paper are noted in ``posts`` (the core's one memory of them), and
+    the keyboard of a card with vote buttons in ``keyboards`` (for a reaction to retally it).
     """
 
     def __init__(
@@ -54,11 +56,13 @@ class Delivery:
         *,
         posts: PostMemory | None = None,
         on_migrated: Migrated | None = None,
+        keyboards: CardKeyboards | None = None,
         attempts: int = 4,
         backoff: float = 0.5,
     ) -> None:
         self.bot = bot
         self.posts = posts
+        self.keyboards = keyboards
         self._on_migrated = on_migrated
         self._attempts = attempts
         self._backoff = backoff
@@ -105,6 +109,10 @@ class Delivery:
                 raise ChatUnreachable(target, exc.message) from None
         else:
             raise RuntimeError(f"chat {chat.chat_id} keeps migrating")
+        keyboard = card_keyboard(rendered)
+        if rendered.votes and keyboard is not None and messages and self.keyboards is not None:
+            last = messages[-1]  # the one under the buttons (Telegram's numeric chat id)
+            self.keyboards.note((last.chat_id, last.message_id), keyboard)
         ids = tuple(str(m.message_id) for m in messages)
         if post.paper_id and self.posts is not None:
             await self.posts.remember(target, ids, post.paper_id)

@@ -25,6 +25,7 @@ from bot.chat.votes import CardVotes
 from bot.commands.ask import AskCommands
 from bot.commands.basics import CoreCommands
 from bot.commands.feedback import FeedbackCommands
+from bot.commands.patience import Patience
 from bot.commands.subscriptions import ChannelResolver, SubscriptionCommands
 from bot.commands.why import WhyCommands
 from bot.digests.delivery_log import DeliveryLog
@@ -40,6 +41,7 @@ from bot.infra.settings import Settings
 from bot.llm.base import LLMClient
 from bot.llm.metered import MeteredLLM
 from bot.llm.prompts import load
+from bot.llm.quota import QuotaBook
 from bot.llm.rate_gate import RateGate
 from bot.papers.service import VERSION_TTL, PaperService
 from bot.questions.embeddings import Embeddings
@@ -47,6 +49,7 @@ from bot.questions.history import Conversations
 from bot.questions.query_terms import QueryTerms
 from bot.questions.service import QAService
 from bot.ranking.feedback import FeedbackStore
+from bot.ranking.paper_vectors import PaperVectors
 from bot.ranking.ranker import Ranker
 from bot.summaries.summarizer import ExtractiveSummarizer, LLMSummarizer, Summarizer
 
@@ -84,6 +87,21 @@ def build_embeddings(settings: Settings, llm: MeteredLLM | None, cache: Cache) -
     if settings.embedding_model is None or llm is None or not llm.embeds:
         return None
     return Embeddings(
+        client=llm,
+        model=settings.embedding_model,
+        cache=cache,
+        ttl_s=VERSION_TTL,
+        dimensions=settings.embedding_dimensions,
+    )
+
+
+def build_paper_vectors(
+    settings: Settings, llm: MeteredLLM | None, cache: Cache
+) -> PaperVectors | None:
+    """Abstract embeddings for ranking, from the same model as the passages, when one is set."""
+    if settings.embedding_model is None or llm is None or not llm.embeds:
+        return None
+    return PaperVectors(
         client=llm,
         model=settings.embedding_model,
         cache=cache,
@@ -131,9 +149,13 @@ async def build_core(settings: Settings) -> Core:
     client = build_llm(settings)
     prompts = load("summary")
     gate = RateGate(settings.llm_concurrency, settings.llm_rpm)  # one budget for every LLM call
-    llm = MeteredLLM(client, gate=gate, metrics=metrics) if client is not None else None
+    quota = QuotaBook(redis, prefix)  # models out of daily quota, shared by every process
+    llm = MeteredLLM(client, gate=gate, metrics=metrics, quota=quota) if client else None
+    patience = Patience(settings.user_wait_s)  # how long a user waits for the model
     summarizer: Summarizer = (
-        LLMSummarizer(client=llm, prompts=prompts) if llm is not None else ExtractiveSummarizer()
+        LLMSummarizer(client=llm, prompts=prompts, metrics=metrics)
+        if llm is not None
+        else ExtractiveSummarizer()
     )
     papers = PaperService(
         api=api,
@@ -151,7 +173,13 @@ async def build_core(settings: Settings) -> Core:
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
     feedback = FeedbackStore(redis, prefix, metrics)
-    discovery = Discovery(fetcher, api, cache, settings.arxiv_rss_url, Ranker(feedback))
+    discovery = Discovery(
+        fetcher,
+        api,
+        cache,
+        settings.arxiv_rss_url,
+        Ranker(feedback, vectors=build_paper_vectors(settings, llm, cache)),
+    )
     runner = DigestRunner(
         papers=papers,
         discovery=discovery,
@@ -159,6 +187,7 @@ async def build_core(settings: Settings) -> Core:
         chats=chats,
         deliveries=deliveries,
         metrics=metrics,
+        quota=quota,
     )
     adapters: dict[str, ChatAdapter] = {}
     scheduler = DigestScheduler(
@@ -177,6 +206,7 @@ async def build_core(settings: Settings) -> Core:
         router=router,
         chats=chats,
         default_language=settings.language,
+        patience=patience,
     ).register()
     SubscriptionCommands(
         store=subscriptions,
@@ -187,6 +217,7 @@ async def build_core(settings: Settings) -> Core:
         default_language=settings.language,
         resolve_channel=_channel_resolver(adapters),
         feedback=feedback,
+        quota=quota,
     ).register(router)
     WhyCommands(papers=papers, runner=runner).register(router)
     FeedbackCommands(papers=papers, feedback=feedback, subscriptions=subscriptions).register(router)
@@ -197,6 +228,7 @@ async def build_core(settings: Settings) -> Core:
         llm=llm,
         embeddings=build_embeddings(settings, llm, cache),
         terms=QueryTerms(llm=llm, prompts=load("search")) if llm is not None else None,
+        metrics=metrics,
     )
     conversations = Conversations(redis, prefix)
     AskCommands(
@@ -206,6 +238,7 @@ async def build_core(settings: Settings) -> Core:
         conversations=conversations,
         limiter=limiter,
         default_language=settings.language,
+        patience=patience,
     ).register(router)
     return Core(
         settings=settings,
@@ -227,4 +260,5 @@ async def build_core(settings: Settings) -> Core:
         feedback=feedback,
         votes=CardVotes(papers=papers, feedback=feedback),
         embedded=embedded,
+        patience=patience,
     )

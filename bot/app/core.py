@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
@@ -23,6 +23,7 @@ from bot.chat.contract import (
 from bot.chat.post_memory import PostIndex
 from bot.chat.router import Router
 from bot.chat.votes import CardVotes
+from bot.commands.patience import Patience
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery
 from bot.digests.scheduler import DigestScheduler
@@ -63,6 +64,7 @@ class Core:
     feedback: FeedbackStore
     votes: CardVotes
     embedded: EmbeddedRedis | None = None
+    patience: Patience = field(default_factory=Patience)  # replies past the wait; work goes on
 
     @property
     def redis_description(self) -> str:
@@ -117,6 +119,7 @@ class Core:
     async def aclose(self) -> None:
         """Stop the scheduler, close clients and stop the embedded Redis."""
         await self.scheduler.stop()
+        await self.patience.aclose()
         if self.llm is not None:
             await self.llm.aclose()
         await self.papers.fetcher.aclose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
@@ -12,6 +12,8 @@ from bot.chat.options import split_language
 from bot.chat.post import Block, Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
+from bot.commands.basics import being_prepared
+from bot.commands.patience import Muted, Patience
 from bot.errors import BadInput
 from bot.papers.models import LANGUAGES, Language, PaperId
 from bot.papers.service import PaperService
@@ -70,6 +72,7 @@ class AskCommands:
     conversations: Conversations
     limiter: UserLimiter
     default_language: Language
+    patience: Patience = field(default_factory=Patience)
 
     def register(self, router: Router) -> None:
         """Add /ask and /analysis."""
@@ -111,7 +114,16 @@ class AskCommands:
         if history or await self.qa.cached(meta, question, language) is None:
             await self.limiter.spend(command.chat.platform, command.user_id)
         await conversation.status(f"Reading {meta.id} for your question…")
-        answer = await self.qa.ask(meta, question, language, history)
+        answer = await self.patience.within(self.qa.ask(meta, question, language, history))
+        if answer is None:  # past the bound: a history-free answer lands in the cache
+            later = "ask the same question again in a minute or two: the answer will be ready"
+            if history:
+                later = "please ask again in a minute or two"
+            text = f"The language model is slow right now (it may be rate-limited); {later}."
+            if language == "zh":
+                text = "语言模型现在较慢（可能正被限流），请一两分钟后再问一次。"
+            await conversation.reply(Post(text=text))
+            return
         await self.conversations.add(
             command.chat, meta.id.versioned, Turn(question=question, answer=answer.text)
         )
@@ -124,9 +136,18 @@ class AskCommands:
         args, language = split_language(command.args, chat_language or self.default_language)
         paper, _ = await self._paper(command, args)
         meta = await self.papers.meta(paper, conversation.status)
-        if not await self.papers.is_summarized(meta, language):
+        if await self.papers.is_summarized(meta, language):
+            summary, _ = await self.papers.summary(meta, language)
+        else:
             await self.limiter.spend(command.chat.platform, command.user_id)
-        summary, _ = await self.papers.summary(meta, language, conversation.status)
+            progress = Muted(conversation)
+            written = await self.patience.within(self.papers.summary(meta, language, progress))
+            if written is None:
+                progress.quiet = True
+                text = being_prepared(meta.id.base, language, "analysis")
+                await conversation.reply(Post(text=text))
+                return
+            summary, _ = written
         await self.chats.set_last_paper(command.chat, meta.id.versioned)
         await conversation.reply(paper_post(summary, None))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.arxiv.ids import parse_paper_ref
 from bot.chat.chat_store import ChatStore
@@ -11,8 +11,9 @@ from bot.chat.options import split_language
 from bot.chat.post import Post
 from bot.chat.router import Router
 from bot.chat.user_limits import UserLimiter
+from bot.commands.patience import Muted, Patience
 from bot.errors import UserFacingError
-from bot.papers.models import LANGUAGES, Language
+from bot.papers.models import LANGUAGES, Language, PaperSummary
 from bot.papers.service import PaperService
 from bot.summaries.card import paper_post
 
@@ -64,6 +65,7 @@ class CoreCommands:
     router: Router
     chats: ChatStore
     default_language: Language = "en"
+    patience: Patience = field(default_factory=Patience)
 
     def register(self) -> None:
         """Add the core commands to the router."""
@@ -77,7 +79,11 @@ class CoreCommands:
         await conversation.reply(Post(text=help_text(self.router, language)))
 
     async def summarize(self, command: Command, conversation: Conversation) -> None:
-        """Find the paper, then serve its summary from cache or write it (costs one unit)."""
+        """Find the paper, then serve its summary from cache or write it (costs one unit).
+
+        A new summary is waited for at most ``patience.bound_s``; past that the user is told it
+        is being prepared, and it lands in the cache for their next /summarize.
+        """
         chat_language = await self.chats.language(command.chat)
         args, language = split_language(command.args, chat_language or self.default_language)
         ref = parse_paper_ref(args)
@@ -87,13 +93,37 @@ class CoreCommands:
         meta = resolved.meta
         if not await self.papers.is_summarized(meta, language):
             await self.limiter.spend(command.chat.platform, command.user_id)
-            try:
-                summary, _ = await self.papers.summary(meta, language, conversation.status)
-            except UserFacingError:
-                await self.limiter.refund(command.chat.platform, command.user_id)
-                raise
+            progress = Muted(conversation)
+
+            async def write() -> tuple[PaperSummary, bool]:
+                try:
+                    return await self.papers.summary(meta, language, progress)
+                except UserFacingError:
+                    await self.limiter.refund(command.chat.platform, command.user_id)
+                    raise
+
+            written = await self.patience.within(write())
+            if written is None:
+                progress.quiet = True
+                await conversation.reply(Post(text=being_prepared(meta.id.base, language)))
+                return
+            summary, _ = written
         else:
             summary, _ = await self.papers.summary(meta, language)
         figure = await self.papers.figure(meta)
         await self.chats.set_last_paper(command.chat, meta.id.versioned)
         await conversation.reply(paper_post(summary, figure))
+
+
+def being_prepared(paper: str, language: Language, what: str = "summarize") -> str:
+    """The reply when the model takes longer than a user should wait: it is still being written."""
+    if language == "zh":
+        return (
+            f"语言模型现在较慢（可能正被限流），{paper} 的结果仍在生成中。"
+            f"请一两分钟后再发送 /{what} {paper}：届时即可取用，不另计数。"
+        )
+    return (
+        f"The language model is slow right now (it may be rate-limited), so {paper} is still "
+        f"being prepared. Send /{what} {paper} again in a minute or two: it will be ready then, "
+        "at no extra cost."
+    )

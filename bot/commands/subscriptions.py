@@ -17,6 +17,7 @@ from bot.digests.scheduler import DigestScheduler
 from bot.digests.subscribe_args import SUBSCRIBE_EXAMPLE, parse_settings, parse_subscribe
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import BadInput, UserFacingError
+from bot.llm.quota import QuotaBook
 from bot.papers.models import Language
 from bot.ranking.feedback import FeedbackStore
 
@@ -134,6 +135,7 @@ class SubscriptionCommands:
     default_language: Language
     resolve_channel: ChannelResolver | None = None
     feedback: FeedbackStore | None = None
+    quota: QuotaBook | None = None  # models whose daily quota is used up, for /status
 
     def register(self, router: Router) -> None:
         """Add every subscription command to the router."""
@@ -311,7 +313,8 @@ class SubscriptionCommands:
             await conversation.reply(Post(text=f"{sub.id} — {sub.topic()}\n{listing.text}"))
 
     async def status(self, command: Command, conversation: Conversation) -> None:
-        """For admins: when each subscription runs next, how the last run went."""
+        """For admins: when each subscription runs next, how the last run went, and whether the
+        model's daily quota is used up (until when)."""
         self._require_admin(command)
         lines = []
         for sub in await self.store.for_chat(command.chat):
@@ -328,7 +331,13 @@ class SubscriptionCommands:
         reason = await self.chats.unreachable_reason(command.chat)
         if reason:
             lines.append(f"Deliveries here failed: {reason}")
-        await conversation.reply(Post(text="\n".join(lines) or "No subscriptions here."))
+        lines = lines or ["No subscriptions here."]
+        for standing in await self.quota.all() if self.quota is not None else []:
+            lines.append(
+                f"⏳ {standing.describe()}. Until then new summaries are not written; digests "
+                "keep their papers for the next run."
+            )
+        await conversation.reply(Post(text="\n".join(lines)))
 
     async def _ranking_line(self, sub: Subscription) -> str:
         """The subscription's threshold and how many ratings the chat's model has seen."""

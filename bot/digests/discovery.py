@@ -157,7 +157,7 @@ class Discovery:
         found.papers = [by_id[i] for i in ranked.kept]
         found.below = [by_id[i] for i in ranked.below]
         found.scores, found.why = ranked.scores, ranked.why
-        found.threshold = self.ranker.threshold if sub.about else None
+        found.threshold = ranked.threshold if sub.about else None
         return found
 
     async def _metas(self, papers: list[PaperId]) -> list[PaperMeta]:

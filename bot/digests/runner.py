@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.arxiv.ids import parse_id
@@ -21,6 +21,8 @@ from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import UserFacingError
 from bot.infra import keys
 from bot.infra.metrics import Metrics
+from bot.llm.base import LLMQuotaExhausted, reset_phrase
+from bot.llm.quota import Exhausted, QuotaBook
 from bot.papers.models import Figure, PaperId, PaperMeta, PaperSummary
 from bot.papers.service import PaperService
 from bot.summaries.card import paper_post
@@ -48,6 +50,7 @@ class DigestResult:
     unreachable: str | None = None
     announced: date | None = None
     interrupted: bool = False  # the bot was stopping: the rest goes out when it is back
+    quota: Exhausted | None = None  # the model's daily quota was used up: failed papers wait
 
     def describe(self) -> str:
         """One line for /subscriptions and logs."""
@@ -61,6 +64,8 @@ class DigestResult:
         text = f"{when}: {len(self.sent)} papers"
         if self.failed:
             text += f", {len(self.failed)} to retry"
+        if self.quota is not None:
+            text += f" (the model's daily quota is used up; it {reset_phrase(self.quota.until)})"
         return text
 
 
@@ -73,6 +78,7 @@ class Collected:
     papers: list[tuple[PaperSummary, Figure | None]] = field(default_factory=list)  # in order
     failed: list[str] = field(default_factory=list)  # versioned ids whose summary failed
     beyond_cap: list[PaperMeta] = field(default_factory=list)  # new, over the cap: titles only
+    quota: Exhausted | None = None  # set when papers failed for the model's used-up daily quota
 
     @property
     def nothing_new(self) -> bool:
@@ -90,6 +96,7 @@ class DigestRunner:
     chats: ChatStore
     deliveries: DeliveryLog
     metrics: Metrics = field(default_factory=Metrics)
+    quota: QuotaBook | None = None  # with it, a used-up daily quota stops new summaries
     reports: DigestReports = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +125,7 @@ class DigestRunner:
         result.announced, result.already = found.announced, picked.already
         result.no_announcements = found.no_announcements and picked.nothing_new
         result.failed, result.beyond_cap = list(picked.failed), len(picked.beyond_cap)
+        result.quota = picked.quota
         today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
         report = report_of(
             sub,
@@ -145,6 +153,8 @@ class DigestRunner:
         rest = picked.beyond_cap
         count = len(picked.papers) + len(rest)
         top = header(sub, found.announced, count, coverage(sub, report, len(rest)))
+        if picked.quota is not None:
+            top = replace(top, text=f"{top.text}\n{waiting_for_quota(sub, picked)}")
         await self._send_once(chat, f"header:{sub.id}:{slot}", top, send, result)
         for summary, figure in picked.papers:
             if result.unreachable:
@@ -212,11 +222,15 @@ class DigestRunner:
             nonlocal finished
             error: UserFacingError | None = None
             try:
+                await self._refuse_if_exhausted(meta, sub)
                 summary, _ = await self.papers.summary(meta, sub.language)
                 return summary, await self.papers.figure(meta)
             except UserFacingError as exc:
                 log.warning("digest %s: %s not summarized: %s", sub.id, meta.id, exc.message)
                 picked.failed.append(str(meta.id))
+                if isinstance(exc, LLMQuotaExhausted):
+                    model = self.papers.summarizer.model_id
+                    picked.quota = Exhausted(model, exc.resets_at, exc.quota_id)
                 error = exc
                 return None
             finally:
@@ -227,6 +241,15 @@ class DigestRunner:
         done = await asyncio.gather(*(one(m) for m in top))
         picked.papers = [d for d in done if d is not None]
         return picked
+
+    async def _refuse_if_exhausted(self, meta: PaperMeta, sub: Subscription) -> None:
+        """Raise LLMQuotaExhausted for a paper that would need the model while its daily quota
+        is used up (a summary already written is still served), before its text is fetched."""
+        if self.quota is None:
+            return
+        standing = await self.quota.exhausted(self.papers.summarizer.model_id)
+        if standing is not None and not await self.papers.is_summarized(meta, sub.language):
+            raise standing.error()
 
     async def _send_once(
         self, chat: ChatRef, item: str, post: Post, send: Send, result: DigestResult | None = None
@@ -282,6 +305,22 @@ class DigestRunner:
         ids = [p for p in (parse_id(f) for f in failed) if p is not None]
         if ids:
             await self.chats.redis.sadd(key, *[p.model_dump_json() for p in ids])
+
+
+def waiting_for_quota(sub: Subscription, picked: Collected) -> str:
+    """The header's line saying which papers wait for the model's daily quota, and until when."""
+    assert picked.quota is not None
+    count, until = len(picked.failed), picked.quota.until.astimezone(UTC)
+    if sub.language == "zh":
+        return (
+            f"⏳ {count} 篇论文等待语言模型的每日额度恢复（约 {until:%H:%M} UTC，太平洋时间午夜），"
+            "将随下一期推送。"
+        )
+    papers = "paper waits" if count == 1 else "papers wait"
+    return (
+        f"⏳ {count} {papers} for the model's daily quota, which {reset_phrase(until)}. "
+        "They come with the next digest."
+    )
 
 
 def _unique(papers: list[PaperMeta]) -> list[PaperMeta]:

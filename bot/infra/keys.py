@@ -35,6 +35,8 @@ Stores:
   deployments' marks still count.
 - ``report:<sub>``: hash, 14 days after the last digest; announcement day -> what that day's
   digest announced, posted and left out, as JSON (DigestReports).
+- ``quota:<provider>/<model>``: string, until the quota resets; a model whose provider said its
+  daily quota is used up, with the reset time, so no process calls it before then (QuotaBook).
 - ``feedback:<chat>:votes``: hash, no expiry; "<paper> <user>" -> +1/-1, one vote per user per
   paper; ``feedback:<chat>:papers``: hash, no expiry; paper -> its id, title and abstract as JSON,
   while someone's vote on it stands (FeedbackStore).
@@ -101,6 +103,12 @@ def answer(
 def vectors(prefix: str, versioned: str, provider: str, model: str, size: str, form: int) -> str:
     """A paper version's passage vectors from one embedding model and size."""
     return f"{prefix}vectors:{versioned}:{provider}:{model}:{size}:{form}"
+
+
+def abstract_vector(prefix: str, provider: str, model: str, size: str, text: str) -> str:
+    """The ranking embedding of a paper version (title and abstract) or of a description;
+    ``text`` names it: a versioned id, or ``about:<sha1 of the description>``."""
+    return f"{prefix}rankvec:{provider}:{model}:{size}:{text}"
 
 
 def lock(key: str) -> str:
@@ -171,3 +179,8 @@ def feedback_papers(prefix: str, where: ChatRef) -> str:
 def digest_reports(prefix: str, sub_id: str) -> str:
     """A subscription's digest accounts: announcement day -> what was posted and left out."""
     return f"{prefix}report:{sub_id}"
+
+
+def llm_quota(prefix: str, model_id: str) -> str:
+    """A model (``gemini/gemini-2.5-flash``) out of quota until the record expires."""
+    return f"{prefix}quota:{model_id}"

@@ -36,7 +36,13 @@ from prometheus_client import (
 
 from bot.errors import BadInput, DocumentError, LLMError, PaperNotFound, SourceUnavailable
 from bot.infra import keys
-from bot.llm.base import LLMInvalidOutput, LLMRateLimited, LLMTimeout, LLMUnavailable
+from bot.llm.base import (
+    LLMInvalidOutput,
+    LLMQuotaExhausted,
+    LLMRateLimited,
+    LLMTimeout,
+    LLMUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +108,7 @@ def _outcome(exc: BaseException, table: Mapping[type[BaseException], str], other
 
 
 _LLM_OUTCOMES: Mapping[type[BaseException], str] = {
+    LLMQuotaExhausted: "quota_exhausted",  # before LLMRateLimited, which it specialises
     LLMTimeout: "timeout",
     LLMRateLimited: "rate_limited",
     LLMInvalidOutput: "invalid_output",
@@ -117,7 +124,7 @@ _SUMMARY_OUTCOMES: Mapping[type[BaseException], str] = {
 
 
 def llm_outcome(exc: BaseException | None) -> str:
-    """``outcome`` of a model call: ok, timeout, rate_limited, invalid_output, unavailable…"""
+    """``outcome`` of a model call: ok, timeout, rate_limited, quota_exhausted, invalid_output…"""
     return "ok" if exc is None else _outcome(exc, _LLM_OUTCOMES, "error")
 
 
@@ -151,6 +158,11 @@ class Metrics:
     digest_papers: Counter = field(init=False, repr=False)
     feedback_taps: Counter = field(init=False, repr=False)
     posted_verdicts: Counter = field(init=False, repr=False)
+    injection_sentences: Counter = field(init=False, repr=False)
+    claims_checked: Counter = field(init=False, repr=False)
+    claims_unsupported: Counter = field(init=False, repr=False)
+    llm_skipped: Counter = field(init=False, repr=False)
+    llm_quota_reset: Gauge = field(init=False, repr=False)
     _unpriced: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -233,6 +245,36 @@ class Metrics:
             "Posted papers whose chat's net vote became liked or disliked; the share liked "
             "among rated is liked / (liked + disliked).",
             ("verdict",),
+        )
+        self.injection_sentences = counter(
+            "paperbot_injection_sentences",
+            "Sentences addressed to an AI reader dropped from papers' text before any model "
+            "read it, by source (html, pdf).",
+            ("source",),
+        )
+
+        self.llm_skipped = counter(
+            "paperbot_llm_skipped_calls",
+            "Model calls not made, by why (quota_exhausted: its daily quota is used up).",
+            ("provider", "model", "reason"),
+        )
+        self.llm_quota_reset = Gauge(
+            "paperbot_llm_quota_reset_timestamp_seconds",
+            "When the model's used-up daily quota resets (Unix time); past: not used up.",
+            ("provider", "model"),
+            registry=reg,
+        )
+
+        self.claims_checked = counter(
+            "paperbot_claims_checked",
+            "Claims of model-written text checked against the paper (kind=summary) or an "
+            "answer's cited passages (kind=answer).",
+            ("kind",),
+        )
+        self.claims_unsupported = counter(
+            "paperbot_claims_unsupported",
+            "Checked claims the paper did not support, removed or kept with a visible mark.",
+            ("kind", "action"),
         )
 
     def render(self) -> bytes:

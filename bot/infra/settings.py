@@ -75,6 +75,8 @@ class Settings(EnvSettings):
     llm_model: str = Field("", validation_alias=_env("LLM_MODEL"), validate_default=True)
     gemini_base_url: str | None = Field(None, validation_alias=_env("GEMINI_BASE_URL"))
     llm_timeout_s: Number = Field(120.0, ge=1, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
+    # how long a user waits for a new summary or answer before "being prepared" (0: no bound)
+    user_wait_s: Number = Field(20.0, ge=0, validation_alias=_env("USER_WAIT_SECONDS"))
     arxiv_api_url: HttpUrl = Field(ARXIV_API_URL, validation_alias=_env("ARXIV_API_URL"))
     arxiv_html_url: HttpUrl = Field(ARXIV_HTML_URL, validation_alias=_env("ARXIV_HTML_URL"))
     arxiv_pdf_url: HttpUrl = Field(ARXIV_PDF_URL, validation_alias=_env("ARXIV_PDF_URL"))

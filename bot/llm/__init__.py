@@ -1,8 +1,9 @@
-"""Language models behind one small interface: LLMClient, its reply and its errors; the metered call every feature makes; the rate gate; prompt templates."""
+"""Language models behind one small interface: LLMClient, its reply and its errors; the metered call every feature makes; the rate gate; daily quotas; prompt templates."""
 
 from bot.llm.base import (
     LLMClient,
     LLMInvalidOutput,
+    LLMQuotaExhausted,
     LLMRateLimited,
     LLMReply,
     LLMTimeout,
@@ -12,6 +13,7 @@ from bot.llm.base import (
 __all__ = [
     "LLMClient",
     "LLMInvalidOutput",
+    "LLMQuotaExhausted",
     "LLMRateLimited",
     "LLMReply",
     "LLMTimeout",

@@ -61,6 +61,20 @@ class LLMRateLimited(LLMError):
         self.retry_after = retry_after
 
 
+class LLMQuotaExhausted(LLMRateLimited):
+    """A quota that lasts until a known time (Gemini's per-day quota) is used up.
+
+    Retrying before ``resets_at`` cannot help: callers stop calling the model until then.
+    """
+
+    def __init__(
+        self, resets_at: datetime, quota_id: str = "", now: datetime | None = None
+    ) -> None:
+        super().__init__(quota_message(resets_at, now), retry_after=None)
+        self.resets_at = resets_at
+        self.quota_id = quota_id
+
+
 class LLMUnavailable(LLMError):
     """The provider failed (5xx, unreachable), rejected the key, or refused the request."""
 
@@ -139,6 +153,26 @@ def embed_reply(
         log.warning("%s returned %d embeddings for %d texts", label, len(vectors), len(texts))
         raise LLMInvalidOutput("the embedding model returned an unusable answer")
     return EmbedReply(vectors, tokens or sum(max(1, len(t) // 4) for t in texts))
+
+
+def quota_message(resets_at: datetime, now: datetime | None = None) -> str:
+    """What a user reads when the model's daily quota is used up, with when it comes back."""
+    return (
+        f"The language model's daily quota is used up; it {reset_phrase(resets_at, now)}. "
+        "Please try again after that."
+    )
+
+
+def reset_phrase(resets_at: datetime, now: datetime | None = None) -> str:
+    """'resets around 07:00 UTC (midnight Pacific), in about 5 hours' for a reset time."""
+    utc = resets_at.astimezone(UTC)
+    left = (utc - (now or datetime.now(UTC))).total_seconds()
+    if left >= 5400:
+        within = f"in about {round(left / 3600)} hours"
+    else:
+        minutes = max(1, math.ceil(left / 60))
+        within = f"in about {minutes} minute{'' if minutes == 1 else 's'}"
+    return f"resets around {utc:%H:%M} UTC (midnight Pacific), {within}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from bot.llm.base import (
     EmbedReply,
     Failure,
     LLMInvalidOutput,
+    LLMQuotaExhausted,
     LLMReply,
     RetryPolicy,
     T,
@@ -30,6 +31,7 @@ from bot.llm.base import (
     timeout_failure,
     unreadable_failure,
 )
+from bot.llm.quota import next_pacific_midnight
 
 log = logging.getLogger("bot.llm.gemini")
 
@@ -57,6 +59,32 @@ def retry_delay_of(details: object) -> float | None:
             if found is not None:
                 return found
     return None
+
+
+_PER_DAY = re.compile(r"per[_ ]?day", re.IGNORECASE)
+
+
+def quota_ids_of(details: object) -> list[str]:
+    """Every ``QuotaFailure.violations[].quotaId`` anywhere in a Google error body, in order."""
+    found: list[str] = []
+    if isinstance(details, dict):
+        if str(details.get("@type", "")).endswith("google.rpc.QuotaFailure"):
+            for violation in details.get("violations") or []:
+                quota = violation.get("quotaId") if isinstance(violation, dict) else None
+                if isinstance(quota, str):
+                    found.append(quota)
+            return found
+        details = list(details.values())
+    if isinstance(details, list):
+        for item in details:
+            found += quota_ids_of(item)
+    return found
+
+
+def daily_quota_of(details: object) -> str | None:
+    """The per-day quota a 429 names (``GenerateRequestsPerDayPerProjectPerModel-FreeTier``), or
+    None when every violated quota is shorter (per minute): a used-up day outweighs the rest."""
+    return next((q for q in quota_ids_of(details) if _PER_DAY.search(q)), None)
 
 
 def _finish_reason(resp: types.GenerateContentResponse) -> str:
@@ -280,6 +308,10 @@ class GeminiClient:
         """Map an SDK or transport exception to a Failure (None: not ours to handle)."""
         if isinstance(exc, genai_errors.APIError):
             detail = redact(f"{exc.status or ''} {exc.message or ''}".strip(), self._key)
+            daily = daily_quota_of(exc.details) if exc.code == 429 else None
+            if daily is not None:  # retrying in RetryInfo's seconds cannot help a used-up day
+                error = LLMQuotaExhausted(next_pacific_midnight(), daily)
+                return Failure(error, False, f"HTTP 429 {daily}: {detail}")
             delay = retry_delay_of(exc.details) if exc.code == 429 else None
             return failure_for_status(exc.code, detail, retry_after=delay, model=self.model)
         if isinstance(exc, genai_errors.UnknownApiResponseError | json.JSONDecodeError):

@@ -1,4 +1,9 @@
-"""arXiv's HTML full text (LaTeXML output): sections, front matter, teaser figure and links."""
+"""arXiv's HTML full text (LaTeXML output): sections, front matter, teaser figure and links.
+
+Both converters are read: LaTeXML (figures as ``<img>``, often under a ``<base>``) and the newer
+"LaTeXML oxide" (figures as ``<object type="image/svg+xml">``, paths carrying the version folder,
+no ``<base>``). Text a reader cannot see is dropped first (``bot.papers.hidden``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from lxml import etree
 
 from bot.errors import DocumentError
 from bot.papers.headings import classify_heading, is_back_matter, strip_numbering
+from bot.papers.hidden import drop_hidden
 from bot.papers.models import TextSection
 
 _BLOCK, _LINE = "\x00", "\x01"  # paragraph and line breaks while rendering
@@ -20,6 +26,7 @@ _SKIP_CLASSES = {"ltx_note_mark", "ltx_tag_note", "ltx_note_type", "ltx_role_foo
 _SKIP_CLASSES |= {"ltx_ERROR", "ltx_rdf", "ltx_TOC", "ltx_page_navbar", "ltx_page_header"}
 _SKIP_CLASSES |= {"ltx_page_footer", "ltx_pagination", "ltx_dates", "ltx_tag_equation"}
 _SKIP_CLASSES |= {"ltx_author_before", "ltx_author_after", "package-alerts", "sr-only"}
+_SKIP_CLASSES |= {"ltx_contact_name"}  # oxide's "Affiliation: " label before each affiliation
 _BLOCK_TAGS = {"p", "div", "section", "article", "figure", "figcaption", "table", "ul", "ol"}
 _BLOCK_TAGS |= {"dl", "blockquote", "pre", *_HEADINGS}
 _FLAT_TAGS = {"li", "dt", "dd", "figcaption", *_HEADINGS}  # rendered on one line
@@ -48,6 +55,8 @@ class HtmlPaper:
     figure_caption: str
     title: str
     links: tuple[str, ...] = ()  # absolute http(s) hrefs outside the bibliography, in order
+    figure_is_svg: bool = False  # figure_url is an SVG drawing (to be rendered to PNG)
+    has_figures: bool = False  # the body shows a figure (even one no teaser could be taken from)
 
 
 def _classes(el: etree._Element) -> set[str]:
@@ -269,17 +278,41 @@ def _inside(el: etree._Element, classes: set[str]) -> bool:
     return any(_classes(a) & classes for a in el.iterancestors())
 
 
-def _usable_image(img: etree._Element) -> bool:
-    src = (img.get("src") or "").strip()
-    if not src or src.startswith("data:") or src.lower().endswith(".svg"):
-        return False
-    if _ICON.search(src.lower().rsplit("/", 1)[-1]):
-        return False
+_SVG_TYPES = ("image/svg+xml", "image/svg")
+
+
+def _graphic_src(el: etree._Element) -> tuple[str, bool] | None:
+    """(address, is SVG) of an image element: ``<img src>``, ``<object data>``, ``<embed src>``."""
+    tag = _tag(el)
+    if tag == "img" or tag == "embed":
+        src = el.get("src") or ""
+    elif tag == "object":
+        src = el.get("data") or ""
+    else:
+        return None
+    src = src.strip()
+    path = urlsplit(src).path.lower()
+    is_svg = (el.get("type") or "").strip().lower() in _SVG_TYPES or path.endswith(".svg")
+    if tag != "img" and not is_svg and not path.endswith((".png", ".jpg", ".jpeg", ".gif")):
+        return None  # an <object> or <embed> holding something other than an image
+    return src, is_svg
+
+
+def _usable_image(el: etree._Element) -> tuple[str, bool] | None:
+    """(address, is SVG) of a figure's image, None for an icon, a glyph or inline data."""
+    found = _graphic_src(el)
+    if found is None:
+        return None
+    src, _ = found
+    if not src or src.startswith("data:"):
+        return None
+    if _ICON.search(urlsplit(src).path.lower().rsplit("/", 1)[-1]):
+        return None
     for side in ("width", "height"):
-        size = re.match(r"\d+", img.get(side) or "")
+        size = re.match(r"\d+", el.get(side) or "")
         if size and int(size.group()) < 48:
-            return False
-    return True
+            return None
+    return found
 
 
 def _caption(figure: etree._Element) -> str:
@@ -287,19 +320,31 @@ def _caption(figure: etree._Element) -> str:
     return _flat(captions[0]) if captions else ""
 
 
-def _teaser(index: Index) -> tuple[etree._Element, str] | None:
-    """The first image of Figure 1 (else of the first figure with one), and its caption."""
+def _body_figures(index: Index) -> list[etree._Element]:
+    """The body's figures (not a panel inside another, not in the appendix or bibliography)."""
     outside = {"ltx_bibliography", "ltx_appendix", "ltx_figure"}
-    candidates: list[tuple[etree._Element, str]] = []
-    for figure in index["ltx_figure"]:
-        if _tag(figure) != "figure" or _inside(figure, outside):
-            continue
-        images = [img for img in figure.iter("img") if _usable_image(img)]
+    return [f for f in index["ltx_figure"] if _tag(f) == "figure" and not _inside(f, outside)]
+
+
+def _shows_graphics(figure: etree._Element) -> bool:
+    """True when a figure draws something: an image, an embedded drawing, an inline SVG."""
+    return any(_tag(e) in ("img", "object", "embed", "svg") for e in figure.iter())
+
+
+def _teaser(figures: list[etree._Element]) -> tuple[str, bool, str] | None:
+    """(address, is SVG, caption) of Figure 1's first image, else of the first figure with one.
+
+    Within a figure a raster image is preferred to an SVG drawing (it needs no rendering).
+    """
+    candidates: list[tuple[str, bool, str]] = []
+    for figure in figures:
+        images = [found for el in figure.iter() if (found := _usable_image(el)) is not None]
         if images:
-            candidates.append((images[0], _caption(figure)))
-    for img, caption in candidates:
-        if _FIGURE_ONE.match(caption):
-            return img, caption
+            src, is_svg = next((i for i in images if not i[1]), images[0])
+            candidates.append((src, is_svg, _caption(figure)))
+    for candidate in candidates:
+        if _FIGURE_ONE.match(candidate[2]):
+            return candidate
     return candidates[0] if candidates else None
 
 
@@ -336,6 +381,7 @@ def _links(doc: etree._Element, base: str) -> tuple[str, ...]:
 def parse_arxiv_html(html: str | bytes, base_url: str) -> HtmlPaper:
     """Read an arXiv HTML page; raises DocumentError when it is not a LaTeXML paper."""
     root = _parse(html)
+    drop_hidden(root)
     index = _index(root)
     doc = _document(index)
     title_els = index["ltx_title_document"]
@@ -353,12 +399,15 @@ def parse_arxiv_html(html: str | bytes, base_url: str) -> HtmlPaper:
     if not body:
         raise DocumentError("arXiv's HTML for this paper has no sections.")
     base = _resolver(root, base_url)
-    teaser = _teaser(index)
+    figures = _body_figures(index)
+    teaser = _teaser(figures)
     return HtmlPaper(
         sections=(*sections, *body),
         front_matter=_front_matter(index, title_el),
-        figure_url=_absolute(base, teaser[0].get("src", "")) if teaser else None,
-        figure_caption=teaser[1] if teaser else "",
+        figure_url=_absolute(base, teaser[0]) if teaser else None,
+        figure_caption=teaser[2] if teaser else "",
         title=title,
         links=_links(doc, base),
+        figure_is_svg=teaser[1] if teaser else False,
+        has_figures=any(_shows_graphics(f) for f in figures),
     )

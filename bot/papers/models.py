@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+from pydantic.json_schema import SkipJsonSchema
 
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh")
@@ -91,16 +93,47 @@ class Figure(BaseModel, frozen=True):
     source_url: str | None = None  # where arXiv serves it (HTML figures), for Markdown output
 
 
+class ClaimCheck(BaseModel):
+    """What checking a model-written Analysis against the paper found (bot.summaries.claims).
+
+    ``checked`` claims: each takeaway (its quote, numbers and names), each sentence of the other
+    fields that states a number or a name, each performance quote. An unsupported claim was
+    ``removed``, or ``marked`` when removing it would have left its field empty.
+    """
+
+    checked: int = 0
+    removed: int = 0
+    marked: int = 0
+    against: Literal["paper", "abstract"] = "paper"  # the full text, or only the abstract
+    retried: bool = False  # too much failed at first; the model was asked again
+
+
+def _quotes_required(schema: JsonDict) -> None:
+    """The model must give its evidence (the defaults only serve records made elsewhere)."""
+    required = schema.setdefault("required", [])
+    if isinstance(required, list):
+        required += [q for q in ("takeaway_quotes", "performance_quotes") if q not in required]
+
+
 class Analysis(BaseModel):
     """The model-written parts of the ChatPaper format (FORMAT.md items 3-5), in the reader's language.
 
     Everything factual (title, authors, links, code) is added from metadata, never from here.
+    The quotes are the model's evidence, checked against the paper and never shown to readers;
+    ``check`` is set by paperbot (never by the model: it is not in the schema) once they are.
     """
+
+    model_config = ConfigDict(json_schema_extra=_quotes_required)
 
     summary: str = Field(
         description="One sentence, at most 100 characters, naming the contribution."
     )
     takeaways: list[str] = Field(description="5 to 9 short, specific bullets.")
+    takeaway_quotes: list[str] = Field(
+        default_factory=list,
+        description="For each takeaway, in the same order, one short sentence or phrase copied "
+        "word for word from the paper (in the paper's language) that supports it.",
+    )
     title_translation: str = Field(
         description="The title translated into the reader's language, or empty when it is the same."
     )
@@ -117,11 +150,17 @@ class Analysis(BaseModel):
         description="(4) Task, datasets, numbers achieved against named baselines, and whether they "
         "support the goals; 'not stated' where the paper does not say."
     )
+    performance_quotes: list[str] = Field(
+        default_factory=list,
+        description="The sentences or table rows of the paper, copied word for word, that hold "
+        "the numbers, datasets and baselines named in performance and performance_assessment.",
+    )
     method_steps: list[str] = Field(description="The method as 3 to 8 numbered steps.")
     significance: str = Field(description="Conclusion (1): the significance of the work.")
     innovation: str = Field(description="Conclusion (2): innovation point, specific.")
     performance_assessment: str = Field(description="Conclusion (2): performance, with numbers.")
     workload: str = Field(description="Conclusion (2): workload (data, compute, effort).")
+    check: SkipJsonSchema[ClaimCheck | None] = None
 
 
 class PaperSummary(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -12,6 +11,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from bot.errors import DocumentError
+from bot.papers.images import png_within, trim_white
 from bot.papers.models import Figure
 from bot.papers.pdf_text import clean_text, open_document, run_isolated
 
@@ -192,30 +192,6 @@ def _render(page: pdfium.PdfPage, box: _Box, page_box: _Box, scale: float) -> Im
         bitmap.close()
 
 
-def _trim_white(image: Image.Image) -> Image.Image | None:
-    """Crop white margins (keeping a little); None when (almost) nothing is drawn."""
-    ink = image.convert("L").point(lambda v: 255 if v < 230 else 0)
-    histogram = ink.histogram()
-    if histogram[255] < 0.005 * image.width * image.height:
-        return None
-    left, top, right, bottom = ink.getbbox() or (0, 0, image.width, image.height)
-    keep = 8
-    box = (max(0, left - keep), max(0, top - keep), right + keep, bottom + keep)
-    return image.crop((box[0], box[1], min(image.width, box[2]), min(image.height, box[3])))
-
-
-def _png(image: Image.Image, max_bytes: int) -> bytes | None:
-    while True:
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", optimize=True)
-        if buf.tell() <= max_bytes:
-            return buf.getvalue()
-        if min(image.size) < 64:
-            return None
-        size = (int(image.width * 0.7), int(image.height * 0.7))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-
-
 def trim_caption(text: str, limit: int = _CAPTION_CHARS) -> str:
     """Collapse whitespace and cut a caption to whole sentences (or words) within ``limit``."""
     text = " ".join(text.split())
@@ -253,8 +229,8 @@ def _page_figure(page: pdfium.PdfPage, scale: float, max_bytes: int) -> Figure |
         box = box.clip(page_box) if box is not None else None
         if box is None or box.width < 40 or box.height < 24:
             continue
-        image = _trim_white(_render(page, box, page_box, scale))
-        png = None if image is None else _png(image, max_bytes)
+        image = trim_white(_render(page, box, page_box, scale))
+        png = None if image is None else png_within(image, max_bytes)
         if png is not None:
             caption = clean_text("\n".join(line.text for line in block))
             return Figure(data=png, mime="image/png", caption=trim_caption(caption))

@@ -21,6 +21,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from bot.errors import DocumentError
+from bot.papers.pdf_hidden import remove_hidden_text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,10 +63,14 @@ TOO_SLOW = "reading the PDF took too long"
 
 @dataclass(frozen=True, slots=True)
 class PdfText:
-    """The cleaned text of the pages read (1-based order) and the document's page count."""
+    """The cleaned text of the pages read (1-based order) and the document's page count.
+
+    ``hidden`` counts the text objects left out because a reader cannot see them.
+    """
 
     pages: tuple[str, ...]
     page_count: int
+    hidden: int = 0
 
 
 def clean_text(raw: str) -> str:
@@ -122,12 +127,18 @@ def open_document(data: bytes) -> pdfium.PdfDocument:
         raise DocumentError("the PDF is damaged or empty and could not be read") from exc
 
 
-def _page_text(doc: pdfium.PdfDocument, index: int) -> str:
+def _page_text(doc: pdfium.PdfDocument, index: int) -> tuple[str, int]:
+    """(cleaned text a reader can see on one page, text objects left out as hidden).
+
+    Hidden text objects are taken off the loaded page first (bot.papers.pdf_hidden); the text
+    is read within the page's box, so text placed outside it is never read either.
+    """
     page = doc[index]
     try:
+        hidden = remove_hidden_text(page)
         textpage = page.get_textpage()
         try:
-            return clean_text(textpage.get_text_bounded())
+            return clean_text(textpage.get_text_bounded()), hidden
         finally:
             textpage.close()
     finally:
@@ -142,15 +153,16 @@ def read_pdf(data: bytes, *, max_pages: int = 50, max_total_pages: int = 400) ->
         if count > max_total_pages:
             raise DocumentError(f"the PDF has {count} pages; the limit is {max_total_pages}")
         try:
-            pages = tuple(_page_text(doc, i) for i in range(min(count, max_pages)))
+            read = [_page_text(doc, i) for i in range(min(count, max_pages))]
         except pdfium.PdfiumError as exc:
             raise DocumentError("the PDF is damaged and could not be read") from exc
     finally:
         doc.close()
+    pages = tuple(text for text, _ in read)
     visible = sum(len("".join(page.split())) for page in pages)
     if visible < _MIN_TEXT_CHARS * max(1, len(pages)) // 2:
         raise DocumentError("the PDF has no extractable text (it may be a scanned image)")
-    return PdfText(pages=pages, page_count=count)
+    return PdfText(pages=pages, page_count=count, hidden=sum(n for _, n in read))
 
 
 async def run_pdfium(

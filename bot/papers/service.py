@@ -19,7 +19,8 @@ from bot.infra import keys
 from bot.infra.cache import DAY, Cache
 from bot.infra.metrics import Metrics, summary_outcome
 from bot.papers.codelinks import find_code_urls
-from bot.papers.html import parse_arxiv_html
+from bot.papers.html import HtmlPaper, parse_arxiv_html
+from bot.papers.injection import without_injections
 from bot.papers.models import (
     Figure,
     FullText,
@@ -32,6 +33,7 @@ from bot.papers.models import (
 from bot.papers.pdf_figure import teaser_figure_async
 from bot.papers.pdf_text import read_pdf_async
 from bot.papers.sections import first_page_text, split_sections
+from bot.papers.svg_figure import looks_like_svg, svg_png_async
 from bot.summaries.summarizer import Summarizer
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ LATEST_TTL = 6 * 3600  # how long "2408.13714" keeps meaning the version we saw
 VERSION_TTL = 30 * DAY
 FIGURE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 MAX_FIGURE_BYTES = 8_000_000
+SUMMARY_FORM = 2  # bump when a cached summary's shape changes (2: claims checked, ClaimCheck)
 
 
 async def _quiet(_: str) -> None:
@@ -147,7 +150,7 @@ class PaperService:
             meta.id.versioned,
             language,
             self.summarizer.model_id,
-            self.prompt_fingerprint,
+            f"{self.prompt_fingerprint}.{SUMMARY_FORM}",
         )
 
     async def is_summarized(self, meta: PaperMeta, language: Language) -> bool:
@@ -208,30 +211,60 @@ class PaperService:
     async def _from_html(self, meta: PaperMeta, html: bytes, url: str) -> FullText:
         base = url + ("" if url.endswith("/") else "/")
         paper = await asyncio.to_thread(parse_arxiv_html, html, base)
-        if paper.figure_url and _origin(paper.figure_url) == _origin(url):
-            await self._store_html_figure(meta, paper.figure_url, paper.figure_caption)
+        await self._html_figure(meta, paper, url)
         body = " ".join(s.text for s in paper.sections)
-        return FullText(
+        full = FullText(
             source="html",
             sections=paper.sections,
             first_page=paper.front_matter,
             code_urls=own_code_urls(meta, paper.front_matter, body),
         )
+        return without_injections(full, meta, self.metrics)
 
-    async def _store_html_figure(self, meta: PaperMeta, url: str, caption: str) -> None:
+    async def _html_figure(self, meta: PaperMeta, paper: HtmlPaper, page_url: str) -> None:
+        """The page's teaser (an SVG drawing rendered to PNG), else Figure 1 of the PDF."""
+        url = paper.figure_url
+        same_origin = url is not None and _origin(url) == _origin(page_url)
+        if url and same_origin and await self._store_html_figure(meta, url, paper.figure_caption):
+            return
+        if paper.has_figures:  # figures the page cannot give as an image: the PDF can
+            await self._store_pdf_figure(meta)
+
+    async def _store_html_figure(self, meta: PaperMeta, url: str, caption: str) -> bool:
         try:
             image = await self.fetcher.get(url)
         except Exception as exc:  # a missing figure never stops a summary
             log.info("figure of %s not fetched: %s", meta.id, type(exc).__name__)
+            return False
+        if image is None or len(image.content) > MAX_FIGURE_BYTES:
+            return False
+        figure = None
+        if image.content_type in FIGURE_TYPES:
+            figure = Figure(
+                data=image.content, mime=image.content_type, caption=caption, source_url=url
+            )
+        elif looks_like_svg(image.content_type, image.content):
+            try:
+                png = await svg_png_async(image.content)
+            except DocumentError as exc:
+                log.info("SVG figure of %s not rendered: %s", meta.id, exc.message)
+                png = None
+            if png is not None:  # rendered here, so uploaded with the post (no source_url)
+                figure = Figure(data=png, mime="image/png", caption=caption)
+        if figure is None:
+            return False
+        await self._store_figure(meta, figure)
+        return True
+
+    async def _store_pdf_figure(self, meta: PaperMeta) -> None:
+        try:
+            pdf = await self.fetcher.get(f"{self.pdf_url}/{meta.id.versioned}")
+            figure = await teaser_figure_async(pdf.content, max_pages=5) if pdf else None
+        except Exception as exc:  # a missing figure never stops a summary
+            log.info("PDF figure of %s not taken: %s", meta.id, type(exc).__name__)
             return
-        if image is None or image.content_type not in FIGURE_TYPES:
-            return
-        if len(image.content) > MAX_FIGURE_BYTES:
-            return
-        await self._store_figure(
-            meta,
-            Figure(data=image.content, mime=image.content_type, caption=caption, source_url=url),
-        )
+        if figure is not None:
+            await self._store_figure(meta, figure)
 
     async def _from_pdf(self, meta: PaperMeta, data: bytes) -> FullText:
         pdf = await read_pdf_async(data)
@@ -243,13 +276,14 @@ class PaperService:
         if figure is not None:
             await self._store_figure(meta, figure)
         body = "\n".join(pdf.pages)
-        return FullText(
+        full = FullText(
             source="pdf",
             sections=sections,
             first_page=first_page_text(pdf.pages),
             code_urls=own_code_urls(meta, first_page_text(pdf.pages), body),
             pages=pdf.page_count,
         )
+        return without_injections(full, meta, self.metrics, hidden=pdf.hidden)
 
     async def _store_figure(self, meta: PaperMeta, figure: Figure) -> None:
         version = meta.id.versioned

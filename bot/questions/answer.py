@@ -1,4 +1,5 @@
-"""Answers as records (Turn, ModelAnswer, Answer) and how passages are shown, budgeted, quoted."""
+"""Answers as records (Turn, ModelAnswer, Answer) and how passages are shown, budgeted, quoted,
+and how the numbers of a model's answer are checked against the passages it cites."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import re
 
 from pydantic import BaseModel, Field
 
+from bot.papers.models import Language
 from bot.questions.bm25 import terms
 from bot.questions.chunks import Chunk, cite
+from bot.summaries.claims import sentences
+from bot.summaries.evidence import PaperText, numbers_in
+from bot.summaries.labels import label
 from bot.summaries.textstats import split_sentences
 
 PASSAGE_BUDGET = 7000  # characters of passages sent per answer (~1,750 tokens)
@@ -39,6 +44,8 @@ class Answer(BaseModel):
     model_label: str
     extractive: bool = False
     model_down: bool = False  # quoted because the configured model failed (never cached)
+    numbers_checked: int = 0  # numbers of a model's answer checked against the cited passages
+    numbers_unsupported: int = 0  # ... of which the passages do not state (marked in ``text``)
 
 
 def normalize_question(question: str) -> str:
@@ -82,3 +89,34 @@ def extractive_answer(question: str, chunks: list[Chunk]) -> tuple[str, list[Chu
     best = sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)[:2]
     used = list(dict.fromkeys(s[3] for s in best))
     return " ".join(f"“{s[2]}” ({cite(s[3])})" for s in best), used
+
+
+def check_numbers(
+    text: str, cited: list[Chunk], question: str, language: Language
+) -> tuple[str, int, int]:
+    """(text, numbers checked, numbers unsupported): every number of a model's answer checked
+    against the passages it cites (and the question, which may name it).
+
+    Unsupported numbers are **marked**, not removed: each sentence stating one is kept and
+    followed by "[⚠ not in the cited passages: 3.7 mm]" in the reader's language, so the answer
+    still reads as written and the reader sees which figure to distrust. Numbers are compared as
+    in ``bot.summaries.evidence`` (15% = 0.15, 1,000 = 1000, rounding of decimals).
+    """
+    if not cited:
+        return text, 0, 0
+    passages = PaperText.build(question, *(c.text for c in cited))
+    out: list[str] = []
+    checked = unsupported = 0
+    for sentence in sentences(text):
+        numbers = numbers_in(sentence)
+        missing = [n.written for n in numbers if not passages.has_number(n)]
+        checked += len(numbers)
+        unsupported += len(missing)
+        if missing:
+            numbers_text = ", ".join(dict.fromkeys(missing))
+            mark = label("answer_unverified", language, numbers=numbers_text)
+            body = sentence.rstrip(".!?。！？")
+            sentence = body + mark + sentence[len(body) :]
+        out.append(sentence)
+    separator = "" if language == "zh" else " "
+    return separator.join(out), checked, unsupported

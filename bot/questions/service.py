@@ -12,6 +12,7 @@ from typing import Any
 from bot.errors import LLMError
 from bot.infra import keys
 from bot.infra.cache import Cache
+from bot.infra.metrics import Metrics
 from bot.llm.base import LLMClient, LLMInvalidOutput
 from bot.llm.prompts import LANGUAGE_NAMES, PromptPair, fill
 from bot.papers.models import Language, PaperMeta
@@ -20,6 +21,7 @@ from bot.questions.answer import (
     Answer,
     ModelAnswer,
     Turn,
+    check_numbers,
     extractive_answer,
     normalize_question,
     passages_block,
@@ -37,6 +39,7 @@ MIN_SCORE = 1.0  # below this, the best passage shares too little with the quest
 HISTORY_TURNS = 3
 ANSWER_WORDS = 180
 INDEXES_KEPT = 32  # passage indexes of recently asked papers kept in memory
+ANSWER_FORM = 2  # part of the answer cache key; 2: numbers checked against the cited passages
 
 
 @dataclass(kw_only=True)
@@ -52,6 +55,7 @@ class QAService:
     llm: LLMClient | None
     embeddings: Embeddings | None = None  # None: BM25 alone
     terms: QueryTerms | None = None  # None: questions are searched with their own words only
+    metrics: Metrics | None = None  # counts the numbers of answers checked and marked
     calls: int = 0
     tokens_in: int = 0
     _indexes: OrderedDict[str, BM25Index] = field(default_factory=OrderedDict, repr=False)
@@ -100,6 +104,7 @@ class QAService:
     def _answer_key(self, meta: PaperMeta, question: str, language: Language) -> str:
         digest = hashlib.sha256(normalize_question(question).encode()).hexdigest()[:16]
         prompts = self.prompts.fingerprint + (self.terms.prompts.fingerprint if self.terms else "")
+        prompts += f".{ANSWER_FORM}"
         return keys.answer(
             self.cache.prefix, meta.id.versioned, language, self.model_id, prompts, digest
         )
@@ -228,6 +233,12 @@ class QAService:
             text = " ".join(value.answer.split())
             if not text:
                 continue
+            text, checked, unsupported = check_numbers(text, used, question, language)
+            if self.metrics is not None:
+                self.metrics.claims_checked.labels(kind="answer").inc(checked)
+                self.metrics.claims_unsupported.labels(kind="answer", action="marked").inc(
+                    unsupported
+                )
             return Answer(
                 paper=meta.id.versioned,
                 question=question,
@@ -235,6 +246,8 @@ class QAService:
                 citations=[cite(c) for c in used],
                 answerable=value.answerable,
                 model_label=self.llm.label,
+                numbers_checked=checked,
+                numbers_unsupported=unsupported,
             )
         raise LLMError("The language model could not give a grounded answer; please try again.")
 

@@ -6,7 +6,7 @@ import re
 
 from bot.chat.post import Block, Image, Link, Post
 from bot.papers.models import Figure, Language, PaperSummary
-from bot.summaries.labels import label, model_line
+from bot.summaries.labels import check_line, label, model_line
 
 MAX_CARD_AUTHORS = 8
 _PUBLIC_FIGURE = re.compile(r"https://(?:[a-z0-9-]+\.)*arxiv\.org/[^\s\"'<>\\]*")
@@ -75,6 +75,10 @@ def paper_post(
 ) -> Post:
     """A paper card: title, authors, summary, takeaways, links, figure; the analysis folded.
 
+    Under the takeaways, one line says the numbers were checked against the paper (and how
+    many unsupported claims were removed or marked) when the check ran: model-written
+    summaries. The extractive summary has no such line: it quotes the paper's own sentences
+    and its footer says so; nothing was checked, so nothing claims it was.
     ``why`` (a digest's "Why: …" line for this chat) opens the card when given; ``votes`` asks
     for 👍/👎 buttons (digest cards).
     """
@@ -85,6 +89,9 @@ def paper_post(
         Block(heading=label("takeaways", lang), items=tuple(a.takeaways), numbered=True),
         Block(heading=label("keywords", lang), paragraphs=(", ".join(a.keywords),)),
     ]
+    checked = check_line(a.check, lang)
+    if checked:
+        blocks.insert(3, Block(paragraphs=(checked,)))
     if summary.code_urls:
         blocks.append(Block(heading=label("code", lang), paragraphs=summary.code_urls[:3]))
     if meta.comment:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.papers.models import Language
+from bot.papers.models import ClaimCheck, Language
 
 EXTRACTIVE_LABEL = "extractive summary (no LLM configured)"
 
@@ -77,6 +77,22 @@ _LABELS: dict[str, dict[Language, str]] = {
         "en": "not seen in this subscription's announcements of the last {days} days",
         "zh": "最近 {days} 天的订阅发布中没有见到这篇论文",
     },
+    "unverified": {"en": "⚠ unverified: ", "zh": "⚠ 未经核实："},
+    "checked": {"en": "✓ Numbers checked against the paper", "zh": "✓ 数字已对照论文核查"},
+    "checked_abstract": {
+        "en": "✓ Numbers checked against the abstract",
+        "zh": "✓ 数字已对照摘要核查",
+    },
+    "checked_removed": {"en": " ({n} removed)", "zh": "（删去 {n} 处）"},
+    "checked_marked": {"en": " ({n} marked ⚠)", "zh": "（{n} 处标 ⚠）"},
+    "checked_both": {
+        "en": " ({removed} removed, {marked} marked ⚠)",
+        "zh": "（删去 {removed} 处，{marked} 处标 ⚠）",
+    },
+    "answer_unverified": {
+        "en": " [⚠ not in the cited passages: {numbers}]",
+        "zh": "【⚠ 引用段落中未见：{numbers}】",
+    },
     "disclaimer": {
         "en": "Summaries are machine-written: use them to decide what to read, not as a source.",
         "zh": "总结由机器生成，可能有误，仅用于论文阅读前的初筛，请勿用于严肃的学术场景。",
@@ -90,6 +106,24 @@ def label(name: str, language: Language, **values: str) -> str:
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text
+
+
+def check_line(check: ClaimCheck | None, language: Language) -> str | None:
+    """One short line saying the numbers were checked against the paper and what that removed;
+    None when no check ran (the extractive summary, or a summary cached before checks)."""
+    if check is None:
+        return None
+    line = label("checked_abstract" if check.against == "abstract" else "checked", language)
+    if check.removed and check.marked:
+        extra = label(
+            "checked_both", language, removed=str(check.removed), marked=str(check.marked)
+        )
+    elif check.removed or check.marked:
+        kind = "checked_removed" if check.removed else "checked_marked"
+        extra = label(kind, language, n=str(check.removed or check.marked))
+    else:
+        extra = ""
+    return line + extra
 
 
 def model_line(model_label: str, extractive: bool, language: Language) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from bot.papers.models import Figure, PaperSummary
 from bot.summaries.card import analysis_blocks
-from bot.summaries.labels import label, model_line
+from bot.summaries.labels import check_line, label, model_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would show as "&"
@@ -65,6 +65,7 @@ def paper_markdown(summary: PaperSummary, figure: Figure | None = None) -> str:
         f"**{label('takeaways', lang)}**",
         *(f"{i}. {md_escape(t)}" for i, t in enumerate(a.takeaways, 1)),
         "",
+        *([md_escape(line), ""] if (line := check_line(a.check, lang)) else []),
         f"_{md_escape(model_line(summary.model_label, summary.extractive, lang))}_",
         "",
     ]

@@ -1,4 +1,10 @@
-"""Summarizers: the model-written Analysis and the checks on what comes back, and the extractive one used without a model."""
+"""Summarizers: the model-written Analysis and the checks on what comes back, and the extractive one used without a model.
+
+Every model-written Analysis is checked claim by claim against the paper's full text
+(``bot.summaries.claims``): unsupported claims are removed or marked, and the Analysis carries
+the ``ClaimCheck`` the card reports. The extractive summary is not checked: it copies the
+paper's own sentences, and its label says so instead.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.errors import LLMError
+from bot.infra.metrics import Metrics
 from bot.llm.base import LLMClient, LLMInvalidOutput
 from bot.llm.prompts import LANGUAGE_NAMES, PromptPair, fill
-from bot.papers.models import Analysis, FullText, Language, PaperMeta, SectionKind
+from bot.papers.injection import drop_injections
+from bot.papers.models import Analysis, ClaimCheck, FullText, Language, PaperMeta, SectionKind
+from bot.summaries.claims import check_claims, unsupported_share
+from bot.summaries.evidence import PaperText
 from bot.summaries.extractive import extractive_analysis
+from bot.summaries.guards import Problem, describe, drop_offending, find_problems
 from bot.summaries.labels import EXTRACTIVE_LABEL
 
 log = logging.getLogger(__name__)
@@ -20,6 +31,8 @@ log = logging.getLogger(__name__)
 NOT_STATED = "not stated"
 CHARS_PER_TOKEN = 4  # a conservative estimate for English scientific text
 EXCERPT_TOKENS = 12_000
+RETRY_SHARE = 0.25  # more than this share of claims unsupported: ask the model once more
+RETRY_MIN = 2  # ... and at least this many (one slip in a short summary is not retried)
 
 # Share of the excerpt budget for each kind of section, in the order the model reads them.
 _BUDGET: tuple[tuple[SectionKind, float], ...] = (
@@ -65,8 +78,9 @@ def build_excerpt(meta: PaperMeta, text: FullText, budget_tokens: int = EXCERPT_
     has, so no paper is sent less than the budget allows when it has more text.
     """
     budget_chars = budget_tokens * CHARS_PER_TOKEN
+    abstract, _ = drop_injections(meta.abstract)  # the sections were scrubbed when read
     bodies = {
-        kind: (meta.abstract if kind == "abstract" else text.text_of(kind)).strip()
+        kind: (abstract if kind == "abstract" else text.text_of(kind)).strip()
         for kind, _ in _BUDGET
     }
     caps = {kind: budget_chars * share for kind, share in _BUDGET}
@@ -117,9 +131,33 @@ def _grounded_affiliation(affiliation: str, text: FullText) -> str:
     return NOT_STATED
 
 
+def paper_evidence(meta: PaperMeta, text: FullText) -> PaperText:
+    """What claims are checked against: the full text, the front matter and arXiv's metadata."""
+    return PaperText.build(
+        meta.title,
+        meta.abstract,
+        meta.comment or "",
+        meta.journal_ref or "",
+        f"{meta.published.year} {meta.updated.year}",
+        text.first_page,
+        *(f"{s.heading}\n{s.text}" for s in text.sections),
+    )
+
+
+def too_many_unsupported(check: ClaimCheck) -> bool:
+    """True when so much of a summary failed its check that the model is asked again."""
+    unsupported = check.removed + check.marked
+    return unsupported >= RETRY_MIN and unsupported_share(check) > RETRY_SHARE
+
+
 def check_analysis(analysis: Analysis, text: FullText) -> Analysis:
     """Normalise the model's output and refuse one that would make a half-empty post."""
-    takeaways = [t for t in (" ".join(x.split()) for x in analysis.takeaways) if t][:9]
+    raw_takeaways = [" ".join(x.split()) for x in analysis.takeaways]
+    raw_quotes = [" ".join(x.split()) for x in analysis.takeaway_quotes]
+    pairs = [
+        (t, raw_quotes[i] if i < len(raw_quotes) else "") for i, t in enumerate(raw_takeaways) if t
+    ][:9]
+    takeaways = [t for t, _ in pairs]
     keywords = [k for k in (" ".join(x.split()) for x in analysis.keywords) if k][:6]
     steps = [s for s in (" ".join(x.split()) for x in analysis.method_steps) if s][:8]
     summary = " ".join(analysis.summary.split())
@@ -130,6 +168,10 @@ def check_analysis(analysis: Analysis, text: FullText) -> Analysis:
     return Analysis(
         summary=summary,
         takeaways=takeaways,
+        takeaway_quotes=[q for _, q in pairs],
+        performance_quotes=[
+            q for q in (" ".join(x.split()) for x in analysis.performance_quotes) if q
+        ],
         title_translation=" ".join(analysis.title_translation.split()),
         affiliation=_grounded_affiliation(analysis.affiliation, text),
         keywords=keywords,
@@ -154,6 +196,7 @@ class LLMSummarizer:
 
     client: LLMClient
     prompts: PromptPair
+    metrics: Metrics | None = None
     excerpt_tokens: int = EXCERPT_TOKENS
     extractive: bool = False
     tokens_in: int = 0
@@ -181,10 +224,16 @@ class LLMSummarizer:
             language_name=language_name,
             title=meta.title,
             authors=", ".join(meta.authors),
-            comment=meta.comment or "none",
+            comment=drop_injections(meta.comment or "none")[0],
             excerpt=build_excerpt(meta, text, self.excerpt_tokens),
         )
+        evidence = await asyncio.to_thread(paper_evidence, meta, text)
+        against = "abstract" if text.source == "abstract" else "paper"
+        best: tuple[Analysis, str] | None = None
+        best_rank = (True, 1.0)
+        dropped: tuple[Problem, ...] = ()
         last: LLMError | None = None
+        retried = False
         for attempt in (1, 2):
             self.calls += 1
             try:
@@ -193,17 +242,67 @@ class LLMSummarizer:
                 )
                 self.tokens_in += reply.tokens_in
                 self.tokens_out += reply.tokens_out
-                label = self.client.label
-                if reply.model_version and reply.model_version not in label:
-                    label = f"{label}, served as {reply.model_version}"
-                return check_analysis(reply.value, text), label
+                analysis, problems = await self._guarded(
+                    check_analysis(reply.value, text), meta, text
+                )
             except LLMInvalidOutput as exc:
                 log.warning("unusable summary for %s (attempt %d): %s", meta.id, attempt, exc)
                 last = exc
-        raise LLMError(
-            "The language model returned an unusable summary twice; nothing was posted. "
-            "Please try again later."
-        ) from last
+                continue
+            label = self.client.label
+            if reply.model_version and reply.model_version not in label:
+                label = f"{label}, served as {reply.model_version}"
+            checked = check_claims(analysis, evidence, language, against=against)
+            assert checked.check is not None
+            rank = (bool(problems), unsupported_share(checked.check))  # a clean attempt first
+            if best is None or rank < best_rank:
+                best, best_rank, dropped = (checked, label), rank, problems
+            if not too_many_unsupported(checked.check) and not problems:
+                break
+            retried = True
+            log.warning(
+                "summary of %s: %d of %d claims unsupported (attempt %d)",
+                meta.id,
+                checked.check.removed + checked.check.marked,
+                checked.check.checked,
+                attempt,
+            )
+        if best is None:
+            raise LLMError(
+                "The language model returned an unusable summary twice; nothing was posted. "
+                "Please try again later."
+            ) from last
+        analysis, label = best
+        if retried and analysis.check is not None:
+            analysis = analysis.model_copy(
+                update={"check": analysis.check.model_copy(update={"retried": True})}
+            )
+        self._count(analysis.check, dropped)
+        return analysis, label
+
+    async def _guarded(
+        self, analysis: Analysis, meta: PaperMeta, text: FullText
+    ) -> tuple[Analysis, tuple[Problem, ...]]:
+        """The analysis without its placeholder, residue and unknown-name sentences
+        (bot.summaries.guards), and those it had (the model is then asked once more)."""
+        problems = await asyncio.to_thread(find_problems, analysis, meta, text)
+        if not problems:
+            return analysis, ()
+        log.warning("summary of %s: %s", meta.id, describe(problems))
+        return check_analysis(drop_offending(analysis, problems), text), problems
+
+    def _count(self, check: ClaimCheck | None, dropped: tuple[Problem, ...]) -> None:
+        """Claims checked, removed and marked, and guarded sentences dropped, for /metrics."""
+        if self.metrics is None:
+            return
+        unsupported = self.metrics.claims_unsupported
+        for problem in dropped:  # kind: placeholder, residue or name
+            unsupported.labels(kind=problem.kind, action="removed").inc()
+        if check is None:
+            return
+        self.metrics.claims_checked.labels(kind="summary").inc(check.checked)
+        unsupported.labels(kind="summary", action="removed").inc(check.removed)
+        unsupported.labels(kind="summary", action="marked").inc(check.marked)
 
 
 @dataclass

@@ -44,6 +44,11 @@ EXPECTED_FAMILIES = {
     "paperbot_digest_papers_total": "counter",
     "paperbot_feedback_taps_total": "counter",
     "paperbot_posted_verdicts_total": "counter",
+    "paperbot_llm_skipped_calls_total": "counter",
+    "paperbot_llm_quota_reset_timestamp_seconds": "gauge",
+    "paperbot_injection_sentences_total": "counter",
+    "paperbot_claims_checked_total": "counter",
+    "paperbot_claims_unsupported_total": "counter",
 }
 
 
@@ -61,6 +66,9 @@ EXPECTED_LABELS = {
     "paperbot_digest_papers_total": {"outcome"},
     "paperbot_feedback_taps_total": {"vote"},
     "paperbot_posted_verdicts_total": {"verdict"},
+    "paperbot_llm_skipped_calls_total": {"provider", "model", "reason"},
+    "paperbot_llm_quota_reset_timestamp_seconds": {"provider", "model"},
+    "paperbot_injection_sentences_total": {"source"},
 }
 # One text-format sample line: name, optional escaped labels, a value (as Prometheus writes it).
 SAMPLE = re.compile(
@@ -84,6 +92,9 @@ def record_one_of_each(metrics: Metrics) -> None:
     metrics.digest_papers.labels(outcome="posted").inc()
     metrics.feedback_taps.labels(vote="like").inc()
     metrics.posted_verdicts.labels(verdict="liked").inc()
+    metrics.llm_skipped.labels("gemini", "gemini-2.5-flash", "quota_exhausted").inc()
+    metrics.llm_quota_reset.labels("gemini", "gemini-2.5-flash").set(1_700_000_000)
+    metrics.injection_sentences.labels(source="pdf").inc()
 
 
 def test_every_metric_is_exposed_with_its_type_and_labels() -> None:

@@ -99,8 +99,9 @@ async def test_request_carries_system_temperature_schema_and_key(
 
 async def test_analysis_schema_is_sent_and_parsed(gemini: FakeGemini, client: GeminiClient) -> None:
     fields: dict[str, Any] = {
-        name: ["a", "b", "c"] if name in {"takeaways", "keywords", "method_steps"} else f"{name}!"
-        for name in Analysis.model_fields
+        name: ["a", "b", "c"] if info.annotation == list[str] else f"{name}!"
+        for name, info in Analysis.model_fields.items()
+        if name != "check"  # set by paperbot, not in the schema
     }
     analysis = Analysis(**fields)
     gemini.reply_json(analysis)
@@ -108,7 +109,7 @@ async def test_analysis_schema_is_sent_and_parsed(gemini: FakeGemini, client: Ge
     assert reply.value == analysis
     config = gemini.requests[0].body["generationConfig"]
     schema = config.get("responseSchema") or config.get("responseJsonSchema")
-    assert set(schema["properties"]) == set(Analysis.model_fields)
+    assert set(schema["properties"]) == set(Analysis.model_fields) - {"check"}
 
 
 async def test_generate_text_returns_stripped_text(

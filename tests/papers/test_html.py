@@ -97,6 +97,7 @@ def test_generated_page_front_matter_and_figure() -> None:
 def test_generated_page_without_figure() -> None:
     paper = parse_arxiv_html(latexml_html("T", [], "Abs.", SECTIONS, figure_src=None), BASE)
     assert (paper.figure_url, paper.figure_caption) == (None, "")
+    assert not paper.has_figures  # so no PDF is fetched for a figure
 
 
 # --- text cleaning ------------------------------------------------------------------------
@@ -355,6 +356,63 @@ def test_a_figure_drawn_as_svg_only_gives_no_teaser() -> None:
     svg = '<figure class="ltx_figure"><svg class="ltx_picture"><text>tikz</text></svg></figure>'
     paper = parse_arxiv_html(_doc(_section(1, "Intro", _para("See the drawing.") + svg)), BASE)
     assert paper.figure_url is None
+    assert paper.has_figures  # the service takes Figure 1 from the PDF instead
+
+
+def _object(data: str, caption: str, fid: str = "S1.F1", kind: str = "image/svg+xml") -> str:
+    """A figure as LaTeXML oxide writes it: an <object> drawing, no <img>."""
+    return (
+        f'<figure class="ltx_figure" id="{fid}"><object type="{kind}" data="{data}" '
+        'class="ltx_graphics" width="476" height="506"></object>'
+        f'<figcaption class="ltx_caption">{caption}</figcaption></figure>'
+    )
+
+
+def test_an_svg_drawing_is_the_teaser_of_a_page_by_the_newer_converter() -> None:
+    body = _section(1, "Intro", _object("2408.13714v1/Fig1_spiral.svg", "Figure 1: Spiral."))
+    paper = parse_arxiv_html(_doc(body), BASE.rstrip("/"))
+    assert paper.figure_url == BASE + "Fig1_spiral.svg"
+    assert (paper.figure_is_svg, paper.figure_caption) == (True, "Figure 1: Spiral.")
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected", "svg"),
+    [
+        # Figure 1 drawn as SVG beats a raster Figure 2.
+        (
+            _object("f1.svg", "Figure 1: A.") + _figure("x2.png", "Figure 2: B.", "S1.F2"),
+            "f1.svg",
+            True,
+        ),
+        # Within one figure, a raster panel is taken before an SVG one.
+        (
+            '<figure class="ltx_figure"><object type="image/svg+xml" data="a.svg"></object>'
+            '<img src="b.png"><figcaption>Figure 1: Both.</figcaption></figure>',
+            "b.png",
+            False,
+        ),
+        (_figure("drawing.svg", "Figure 1: As an img."), "drawing.svg", True),
+        (_object("chart.png", "Figure 1: An object PNG.", kind="image/png"), "chart.png", False),
+        # An <object> holding a PDF or a page is not an image.
+        (_object("f1.pdf", "Figure 1: PDF.", kind="application/pdf"), None, False),
+        (_object("logo.svg", "Figure 1: Logo."), None, False),
+    ],
+)
+def test_which_drawing_is_the_teaser(figures: str, expected: str | None, svg: bool) -> None:
+    paper = parse_arxiv_html(_doc(_section(1, "Intro", figures)), BASE)
+    assert paper.figure_url == (BASE + expected if expected else None)
+    assert paper.figure_is_svg is svg
+
+
+def test_the_affiliation_label_of_the_newer_converter_is_not_front_matter() -> None:
+    authors = (
+        '<span class="ltx_creator ltx_role_author"><span class="ltx_personname">Ada</span>'
+        '<span class="ltx_author_notes"><span class="ltx_contact ltx_role_affiliation">'
+        '<span class="ltx_contact_name">Affiliation: </span><span class="ltx_text">Bath</span>'
+        "</span></span></span>"
+    )
+    paper = parse_arxiv_html(_doc(_section(1, "Intro", _para("x")), authors=authors), BASE)
+    assert paper.front_matter.splitlines() == ["Ada", "Bath"]
 
 
 # --- refusals -----------------------------------------------------------------------------

@@ -145,7 +145,8 @@ async def test_text_inside_the_paper_is_data_not_instructions(
     prompt = asks(gemini)[-1]
     system = FakeGemini.system_text(gemini.generate_requests[-1].body)
     assert "never follow them" in " ".join(system.split())
-    injected = prompt.index("Ignore previous instructions")
+    assert "Ignore previous instructions" not in prompt  # dropped when the paper was read
+    injected = prompt.index("The method does not model head pose")  # what followed it stays
     opening = prompt.rfind("<passage", 0, injected)
     closing = prompt.find("</passage>", injected)
     assert opening != -1 and closing != -1

@@ -64,26 +64,40 @@ def talklora(base: str = "2408.13714", version: int = 1, **overrides: Any) -> Fa
     return FakePaper(base, version, **fields)
 
 
+def quotes_from(prompt: str, count: int) -> list[str]:
+    """``count`` sentences copied from the paper text in a summary prompt (honest evidence)."""
+    body = prompt.rsplit("<paper>", 1)[-1].split("</paper>", 1)[0]
+    lines = (line for line in body.splitlines() if line and not line.startswith("["))
+    found = [s for line in lines for s in re.split(r"(?<=\.) ", line) if len(s.split()) >= 5]
+    return [found[i % len(found)] for i in range(count)] if found else []
+
+
 def analysis_for(prompt: str) -> dict[str, Any]:
-    """A valid Analysis, in Chinese when the prompt asks for Chinese, naming its own numbers."""
+    """A valid Analysis, in Chinese when the prompt asks for Chinese, naming its own numbers;
+    each takeaway quotes a sentence of the paper it was sent, and the performance figures are
+    TalkLoRA's only when the paper it was sent reports them (else "not stated")."""
     zh = "Chinese" in prompt
+    reported = "VOCASET" in prompt
     says = "论文提出" if zh else "The paper proposes"
     return {
         "summary": "TalkLoRA：用低秩适配快速适配说话风格"
         if zh
         else "LoRA adapts talking heads fast",
         "takeaways": [f"{says} point {i}" for i in range(1, 7)],
+        "takeaway_quotes": quotes_from(prompt, 6),
         "title_translation": "TalkLoRA：用于语音驱动动画的低秩自适应" if zh else "",
         "affiliation": "University of Bath",
         "keywords": ["LoRA", "talking head", "speech-driven animation"],
         "background": f"{says} background.",
         "past_methods": f"{says} past methods are slow.",
         "method": f"{says} LoRA rank 8 adaptors.",
-        "performance": "LVE 3.2 mm vs 3.9 mm (FaceFormer) on VOCASET.",
+        "performance": "LVE 3.2 mm vs 3.9 mm (FaceFormer) on VOCASET."
+        if reported
+        else "not stated",
         "method_steps": ["Freeze the model.", "Train LoRA rank 8.", "Chunk audio into 4 s."],
         "significance": f"{says} significance.",
         "innovation": "LoRA for speech-driven animation.",
-        "performance_assessment": "3.2 mm LVE.",
+        "performance_assessment": "3.2 mm LVE." if reported else "not stated",
         "workload": "not stated",
     }
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from support.fakes.arxiv_server import FakeArxiv
@@ -63,9 +65,15 @@ def votes(message: Message) -> list[tuple[str, str]]:
 
 
 async def press(dc: FakeDiscord, card: Message, custom_id: str, user: int) -> Interaction:
-    """A member presses a button; wait until the bot answered the interaction."""
+    """A member presses a button; wait until the bot acknowledged it and then edited the card
+    or answered the member privately."""
+    edits = len(card.edits)
     ix = dc.push_component(card, custom_id, user_id=user)
-    await dc.wait_until(lambda: bool(ix.callbacks), timeout=10)
+
+    def handled() -> bool:
+        return bool(ix.callbacks) and (len(card.edits) > edits or bool(dc.answers(ix)))
+
+    await dc.wait_until(handled, timeout=10)
     return ix
 
 
@@ -80,7 +88,7 @@ async def test_members_vote_change_and_withdraw_on_one_card_and_nothing_counts_t
         model_calls, shown = gemini.calls, len(dc.visible(PAPERS))
         for user in (1, 2, 3):
             ix = await press(dc, card, LIKE, user)
-            assert [c["type"] for c in ix.callbacks] == [7]  # the card itself is updated
+            assert [c["type"] for c in ix.callbacks] == [6]  # acknowledged, then the card edited
             assert votes(card) == [(f"👍{user}", LIKE), ("👎", DISLIKE)]
         await press(dc, card, DISLIKE, 2)  # a change, not a second vote
         assert votes(card) == [("👍2", LIKE), ("👎1", DISLIKE)]
@@ -118,3 +126,32 @@ async def test_a_forged_button_gets_a_private_answer_and_counts_nothing(
     finally:
         await adapter.stop()
         await core.aclose()
+
+
+async def test_simultaneous_taps_end_with_the_card_showing_the_final_tally(
+    arxiv: FakeArxiv, gemini: FakeGemini, dc: FakeDiscord, redis_url: str, redis_client: object
+) -> None:
+    core, adapter = await started(arxiv, gemini, dc, redis_url)
+    try:
+        card = await post_card(core, adapter, dc)
+        gate = dc.hold_edits(card)  # the first tally edit is slow to reach Discord
+        first = dc.push_component(card, LIKE, user_id=1)
+        await asyncio.wait_for(gate.reached.wait(), 10)
+        others = [dc.push_component(card, LIKE, user_id=user) for user in (2, 3)]
+        # queued behind the slow edit, yet acknowledged at once (Discord's 3 s deadline)
+        await dc.wait_until(lambda: all(ix.callbacks for ix in (first, *others)), timeout=10)
+        gate.release.set()
+        await dc.wait_until(lambda: len(card.edits) == 3, timeout=10)
+        shown = [tally(edit["components"]) for edit in card.edits]
+        assert shown == ["👍1", "👍2", "👍3"]  # in order: the last edit shows the last tally
+        assert votes(card)[0] == ("👍3", LIKE)
+        assert await core.feedback.tally(CHANNEL, PAPER.split("v")[0]) == (3, 0)
+    finally:
+        await adapter.stop()
+        await core.aclose()
+
+
+def tally(components: list[dict[str, Any]]) -> str:
+    """The 👍 button's emoji and label in a message body's components."""
+    buttons = [b for row in components for b in row["components"] if "custom_id" in b]
+    return f"{buttons[0]['emoji']['name']}{buttons[0].get('label') or ''}"

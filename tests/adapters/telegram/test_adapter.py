@@ -19,7 +19,14 @@ from support.servers import free_port
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.commands import ParsedCommand, parse_command
 from adapters.telegram.render import CAPTION_LIMIT
-from bot.chat.contract import ChatRef, ChatUnreachable, Command, CommandInfo, Conversation
+from bot.chat.contract import (
+    Attachment,
+    ChatRef,
+    ChatUnreachable,
+    Command,
+    CommandInfo,
+    Conversation,
+)
 from bot.chat.post import Block, Image, Link, Post
 from bot.chat.router import Router
 
@@ -324,6 +331,25 @@ async def test_migrated_group_is_reported_and_gets_the_post(tg: FakeTelegram) ->
     assert texts(tg.sent(-100999)) == ["digest"] and ref.chat.chat_id == "-100999"
 
 
+async def test_a_file_reaches_the_commands_that_declare_reading_one(tg: FakeTelegram) -> None:
+    core, read = Core(), list[Command]()
+
+    async def seed(command: Command, conversation: Conversation) -> None:
+        read.append(command)
+        await conversation.reply(Post(text="library read"))
+
+    core.router.add(CommandInfo("seed", "Seed", "导入", reads_file=True), seed)
+    async with running(tg, core):
+        tg.push_document(60, 60, "refs.bib", b"@misc{a, title={A}}", caption="/seed")
+        tg.push_document(60, 60, "notes.txt", b"hello", caption="/start")  # reads no file
+        await tg.await_sent(60, 2)
+    [seeded] = read
+    assert seeded.attachment == Attachment("refs.bib", b"@misc{a, title={A}}")
+    [started] = core.seen
+    assert started.name == "start" and started.attachment is None
+    assert len(tg.calls_of("getFile")) == 1  # the other file was never downloaded
+
+
 async def test_command_menu_is_published_in_english_and_chinese(tg: FakeTelegram) -> None:
     async with running(tg, Core()):
         pass
@@ -339,6 +365,7 @@ async def test_webhook_mode_receives_updates_with_the_secret(tg: FakeTelegram) -
     options = {"webhook_url": url, "webhook_listen": "127.0.0.1", "webhook_port": port}
     async with running(tg, core, webhook_secret="s3cret", **options):
         assert tg.webhook["url"] == url and tg.webhook["secret_token"] == "s3cret"
+        assert tg.allowed_updates is not None and "message_reaction" in tg.allowed_updates
         async with httpx.AsyncClient() as client:
             bad = await client.post(url, json=tg.update_payload(50, 50, "/start no"))
             good = await client.post(

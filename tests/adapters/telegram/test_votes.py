@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +92,15 @@ async def tap(tg: FakeTelegram, card: Call, user: int, data: str) -> str:
     answer = tg.answer_to(query)
     assert answer is not None
     return answer.params.get("text", "")
+
+
+async def eventually(read: Callable[[], Awaitable[object]], wanted: object) -> None:
+    """Wait until ``await read()`` gives ``wanted`` (a vote counted in Redis); fail after 10 s."""
+    for _ in range(200):
+        if await read() == wanted:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still {await read()!r}, not {wanted!r}")
 
 
 async def settled(tg: FakeTelegram, card: Call, row: list[tuple[str, str]]) -> None:
@@ -199,3 +209,121 @@ async def test_a_forged_or_foreign_button_gets_a_short_answer_and_counts_nothing
     assert await tap(tg, card, 1, "something else") == "This button no longer works."
     assert await bot.feedback.count(ChatRef("telegram", "-68")) == 0
     assert vote_row(tg.markup(-68, card.result["message_id"])) == [("👍", LIKE), ("👎", DISLIKE)]
+
+
+async def test_three_simultaneous_taps_leave_the_final_tally_on_the_card(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -69)
+    chat_id, message_id = -69, card.result["message_id"]
+    tg.delay_next("editMessageReplyMarkup", 0.5)  # the first tally edit is slow on the network
+    queries = [tg.push_callback_query(chat_id, message_id, user, LIKE) for user in (1, 2, 3)]
+    await until(lambda: all(tg.answer_to(q) for q in queries), what="three taps answered")
+
+    def edits() -> list[Call]:
+        return tg.calls_of("editMessageReplyMarkup")
+
+    await until(lambda: any(c.held for c in edits()), what="the slow edit landed")
+    await until(
+        lambda: vote_row(tg.markup(chat_id, message_id)) == [("👍 3", LIKE), ("👎", DISLIKE)],
+        seconds=5,
+        what="the final tally on the card",
+    )
+    shown = [vote_row(c.json("reply_markup"))[0][0] for c in edits()]
+    assert shown[-1] == "👍 3" and shown == sorted(shown)  # in the order the votes were recorded
+    assert await bot.feedback.count(ChatRef("telegram", "-69")) == 3
+
+
+THUMBS_UP, THUMBS_DOWN = "👍", "👎"
+
+
+async def test_the_bot_asks_telegram_for_reactions(bot: Core, tg: FakeTelegram) -> None:
+    await until(lambda: tg.allowed_updates is not None, what="the first getUpdates")
+    assert tg.allowed_updates is not None
+    assert {"message", "callback_query", "message_reaction"} <= set(tg.allowed_updates)
+
+
+async def test_a_members_reaction_on_a_card_is_a_vote_and_removing_it_withdraws_it(
+    bot: Core, tg: FakeTelegram, gemini: FakeGemini
+) -> None:
+    card = await digest(bot, tg, -70)
+    chat, message_id = ChatRef("telegram", "-70"), card.result["message_id"]
+    model_calls, sent = gemini.calls, len(tg.sent(-70))
+    tg.push_reaction(-70, message_id, 7, new=(THUMBS_UP,))
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    assert await bot.feedback.vote_of(chat, "7", "2410.10001") == 1
+    markup = tg.markup(-70, message_id)
+    assert markup is not None and markup["inline_keyboard"][0][0]["url"]  # links kept
+
+    tg.push_reaction(-70, message_id, 7, old=(THUMBS_UP,))
+    await settled(tg, card, [("👍", LIKE), ("👎", DISLIKE)])
+    assert await bot.feedback.vote_of(chat, "7", "2410.10001") == 0
+    assert await bot.feedback.count(chat) == 0
+    assert gemini.calls == model_calls and len(tg.sent(-70)) == sent  # no model, no message
+
+
+async def test_changing_a_reaction_from_thumbs_up_to_down_changes_the_vote(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -71)
+    message_id = card.result["message_id"]
+    tg.push_reaction(-71, message_id, 7, new=(THUMBS_UP,))
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    tg.push_reaction(-71, message_id, 7, old=(THUMBS_UP,), new=(THUMBS_DOWN,))
+    await settled(tg, card, [("👍", LIKE), ("👎 1", DISLIKE)])
+    (example,) = await bot.feedback.examples(ChatRef("telegram", "-71"))
+    assert (example.paper, example.vote) == (PAPER, -1)
+
+
+async def test_reactions_that_are_not_a_members_vote_on_a_card_change_nothing(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -72)
+    header = tg.sent(-72)[0].result["message_id"]
+    message_id = card.result["message_id"]
+    tg.push_reaction(-72, header, 7, new=(THUMBS_UP,))  # the digest's header: not a card
+    tg.push_reaction(-72, message_id, 8, new=("🔥",))  # another emoji
+    tg.push_reaction(-72, message_id, None, new=(THUMBS_UP,), actor_chat=-72)  # anonymous admin
+    tg.push_reaction_count(-72, message_id, {THUMBS_UP: 5})  # anonymous counts
+    tg.push_reaction(-72, message_id, 9, new=(THUMBS_DOWN,))  # the one that counts, last
+    await settled(tg, card, [("👍", LIKE), ("👎 1", DISLIKE)])
+    chat = ChatRef("telegram", "-72")
+    assert await bot.feedback.count(chat) == 1
+    assert await bot.feedback.vote_of(chat, "9", "2410.10001") == -1
+    assert len(tg.calls_of("editMessageReplyMarkup")) == 1
+
+
+async def test_a_reaction_in_a_forum_topic_is_not_counted_but_its_buttons_are(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -73, thread=7)
+    tg.push_reaction(-73, card.result["message_id"], 5, new=(THUMBS_UP,))  # which topic? unknown
+    assert await tap(tg, card, 6, LIKE) == "👍 recorded"
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    topic = ChatRef("telegram", "-73", "7")
+    assert await bot.feedback.vote_of(topic, "6", "2410.10001") == 1
+    assert await bot.feedback.vote_of(topic, "5", "2410.10001") == 0
+    assert await bot.feedback.count(ChatRef("telegram", "-73")) == 0  # nor the whole group's
+
+
+async def test_a_reaction_on_a_card_from_before_a_restart_counts_and_the_next_tap_shows_it(
+    arxiv: FakeArxiv, gemini: FakeGemini, tg: FakeTelegram, redis_url: str, redis_client: object
+) -> None:
+    core, adapter = await started(arxiv, gemini, tg, redis_url)
+    try:
+        card = await digest(core, tg, -74)
+    finally:
+        await adapter.stop()
+        await core.aclose()
+    core, adapter = await started(arxiv, gemini, tg, redis_url)  # the card's keyboard unknown
+    try:
+        chat = ChatRef("telegram", "-74")
+        tg.push_reaction(-74, card.result["message_id"], 7, new=(THUMBS_UP,))
+        await eventually(lambda: core.feedback.count(chat), 1)
+        assert await core.feedback.vote_of(chat, "7", "2410.10001") == 1
+        assert tg.calls_of("editMessageReplyMarkup") == []  # the links are not known here
+        assert await tap(tg, card, 8, LIKE) == "👍 recorded"
+        await settled(tg, card, [("👍 2", LIKE), ("👎", DISLIKE)])  # the reaction included
+    finally:
+        await adapter.stop()
+        await core.aclose()

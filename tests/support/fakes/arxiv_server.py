@@ -8,6 +8,10 @@ Usage::
 
 Failures are scripted with the base class: ``arxiv.queue(Reply(503))`` answers the next
 request with a 503 whatever it asks for.
+
+Figures are served from ``FakePaper.figures`` by their path under the paper's HTML folder
+(``x1.png``, ``extracted/5749473/fig/teaser.jpg``, ``Fig1_graph_spiral.svg``), with the content
+type their extension names (``.svg`` is ``image/svg+xml``; anything unknown is ``image/png``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ from support.rssgen import RssItemSpec, empty_feed, error_feed, rss_feed
 
 from .httpfake import Recorded, Reply, ScriptedServer
 
+FIGURE_TYPES = {
+    ".svg": "image/svg+xml",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
@@ -192,17 +203,29 @@ class FakeArxiv(ScriptedServer):
         body = atom_feed(found[start : start + limit], total=len(found))
         return Reply(200, body.encode(), {"Content-Type": "application/atom+xml; charset=utf-8"})
 
+    def _split_figure(self, ref: str) -> tuple[str, str | None]:
+        """(paper, figure path) of ``2407.16314v1/extracted/1/a.png``; the figure is None for a page."""
+        if "/" not in ref or self.find(ref) is not None:
+            return ref, None
+        cut = ref.find("/")
+        while cut != -1:  # the shortest prefix that names a paper (old ids hold a slash too)
+            if self.find(ref[:cut]) is not None and "." in ref[cut + 1 :]:
+                return ref[:cut], ref[cut + 1 :]
+            cut = ref.find("/", cut + 1)
+        return ref.rsplit("/", 1)[0], ref.rsplit("/", 1)[1]
+
     def _document(self, prefix: str, ref: str) -> Reply:
         ref = ref.removesuffix(".pdf")
         figure = None
-        if prefix == "/html/" and ref.count("/") >= 1 and "." in ref.rsplit("/", 1)[1]:
-            ref, figure = ref.rsplit("/", 1)
+        if prefix == "/html/":
+            ref, figure = self._split_figure(ref)
         paper = self.find(ref)
         if paper is None:
             return Reply(404, "not found")
         if figure is not None:
             data = paper.figures.get(figure)
-            return Reply(200, data, {"Content-Type": "image/png"}) if data else Reply(404, "")
+            kind = FIGURE_TYPES.get(figure[figure.rfind(".") :].lower(), "image/png")
+            return Reply(200, data, {"Content-Type": kind}) if data else Reply(404, "")
         if prefix == "/html/":
             if paper.html is None:
                 return Reply(404, "No HTML for this paper")

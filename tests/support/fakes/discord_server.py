@@ -13,6 +13,10 @@ Usage::
         dc.fail_next("message", 429, retry_after=0.3)     # with a Via header: discord.py waits
         said = dc.push_message("which rank?", channel_id=thread)   # a user writes in a thread
         dc.replies_to(said)                               # the bot's messages replying to it
+        dc.push_reaction(card, "👍", user_id=7)           # MESSAGE_REACTION_ADD (removed=True: REMOVE)
+        ix = dc.push_command("like", files={"file": ("refs.bib", data)})  # an attached file
+        gate = dc.hold_edits(card)                        # the next edit of ``card`` waits for
+        await gate.reached.wait(); gate.release.set()     # the test to let it through
 
 One guild (GUILD) with #papers (PAPERS), #general (GENERAL) and a thread (TOPIC) under #papers,
 and a DM channel (DM); users are members, with a Moderators role (Manage Channels) when
@@ -24,7 +28,10 @@ connections that asked for message intents, blanks the text of other users' mess
 connections without the Message Content intent (unless the message is a DM, mentions the bot or
 replies to it), refuses that intent with close code 4014 when ``message_content_allowed`` is
 False, and announces threads (THREAD_CREATE, and in GUILD_CREATE) unless ``announce_threads``
-is False (as for an archived thread).
+is False (as for an archived thread). Reactions (MESSAGE_REACTION_ADD/REMOVE) go only to
+connections that asked for the reaction intents; a slash command's attached file is served from
+``/attachments/…`` on the same port (kind "cdn" in ``calls``); the bot may fetch and edit its own
+messages by REST, and every edit's body is kept in ``Message.edits``.
 """
 
 from __future__ import annotations
@@ -37,12 +44,14 @@ import time
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
 GUILD, PAPERS, GENERAL, TOPIC, DM = 7000, 7001, 7002, 7003, 7004
 BOT_ID = 1000  # also the application id
 GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 9, 1 << 12, 1 << 15  # gateway intents
+GUILD_MESSAGE_REACTIONS, DIRECT_MESSAGE_REACTIONS = 1 << 10, 1 << 13
 MODERATORS = 7100
 LOADING, EPHEMERAL = 128, 64
 BASE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
@@ -58,6 +67,8 @@ ROUTES = [
     ("PUT", r"/applications/\d+/commands", "commands"),
     ("GET", r"/channels/(?P<channel>\d+)", "channel"),
     ("POST", r"/channels/(?P<channel>\d+)/messages", "message"),
+    ("GET", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "fetch"),
+    ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)", "edit_message"),
     ("POST", r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads", "thread"),
     ("POST", r"/channels/(?P<channel>\d+)/typing", "typing"),
     ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[\w-]+)/callback", "callback"),
@@ -85,6 +96,7 @@ class Message:
     reference: int | None = None  # the id of the message it replies to
     deleted: bool = False
     history: list[str] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)  # every edit's body, in order
 
     @property
     def visible(self) -> bool:
@@ -136,6 +148,15 @@ class Interaction:
 
 
 @dataclass
+class Gate:
+    """Holds the next request that edits a message: ``reached`` is set when it arrives, and it
+    is applied once the test sets ``release``."""
+
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
 class _Failure:
     kind: str
     status: int
@@ -160,6 +181,8 @@ class FakeDiscord:
         self._channels: dict[int, dict[str, Any]] = {}
         self._forbidden: set[int] = set()
         self._failures: list[_Failure] = []
+        self._holds: dict[int, Gate] = {}  # message id -> the gate its next edit waits at
+        self._files: dict[int, tuple[str, bytes]] = {}  # attachment id -> (filename, data)
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self._sockets: dict[web.WebSocketResponse, int] = {}  # socket -> identified intents
         self._seq = itertools.count(1)
@@ -183,6 +206,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._cdn)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self._bind_port)
@@ -249,13 +273,28 @@ class FakeDiscord:
         user_id: int = 42,
         admin: bool = False,
         dm: bool = False,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> Interaction:
-        """Send INTERACTION_CREATE for a slash command, as a user in the guild or in a DM."""
+        """Send INTERACTION_CREATE for a slash command, as a user in the guild or in a DM.
+
+        ``files`` maps attachment options to (filename, bytes): Discord hands the bot each as a
+        resolved attachment whose URL this server serves.
+        """
         user = _person(user_id)
         ix = Interaction(next(self._ids), f"tok{next(self._ids)}", channel_id)
-        chosen = [
+        chosen: list[dict[str, Any]] = [
             {"name": key, "type": 3, "value": value} for key, value in (options or {}).items()
         ]
+        resolved: dict[str, Any] = {}
+        for option, (filename, content) in (files or {}).items():
+            file_id = next(self._ids)
+            self._files[file_id] = (filename, content)
+            chosen.append({"name": option, "type": 11, "value": str(file_id)})
+            attachment = _attachment(file_id, filename, len(content))
+            attachment["url"] = (
+                f"http://127.0.0.1:{self.port}/attachments/{file_id}/{quote(filename)}"
+            )
+            resolved.setdefault("attachments", {})[str(file_id)] = attachment
         data: dict[str, Any] = {
             "id": str(ix.id),
             "application_id": str(BOT_ID),
@@ -268,6 +307,8 @@ class FakeDiscord:
             "app_permissions": str(BASE_PERMISSIONS | MANAGE_CHANNELS),
             "data": {"id": "1", "name": name, "type": 1, "options": chosen},
         }
+        if resolved:
+            data["data"]["resolved"] = resolved
         if dm:
             channel = {"id": str(channel_id), "type": 1, "recipients": [user]}
             data.update(user=user, channel=channel, channel_id=str(channel_id), context=1)
@@ -312,6 +353,47 @@ class FakeDiscord:
         self.interactions[ix.token] = ix
         self._dispatch("INTERACTION_CREATE", data)
         return ix
+
+    def push_reaction(
+        self,
+        message: Message,
+        emoji: str,
+        *,
+        user_id: int = 42,
+        removed: bool = False,
+        bot: bool = False,
+        custom: int | None = None,
+    ) -> None:
+        """Send MESSAGE_REACTION_ADD (or _REMOVE) for a user reacting to ``message``.
+
+        Only to connections with the guild (or DM) reaction intent, as Discord does. An add
+        names the member and the message's author; a removal names neither. ``custom`` makes
+        it a server's own emoji of that id.
+        """
+        channel = self._channels[message.channel_id]
+        dm = channel["type"] == 1
+        data: dict[str, Any] = {
+            "user_id": str(user_id),
+            "channel_id": str(message.channel_id),
+            "message_id": str(message.id),
+            "emoji": {"id": str(custom) if custom else None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if not dm:
+            data["guild_id"] = str(GUILD)
+        if not removed:
+            data["message_author_id"] = str(message.author_id)
+            if not dm:
+                data["member"] = _member(user=_person(user_id, bot), roles=[])
+        event = "MESSAGE_REACTION_REMOVE" if removed else "MESSAGE_REACTION_ADD"
+        self._dispatch(event, data, DIRECT_MESSAGE_REACTIONS if dm else GUILD_MESSAGE_REACTIONS)
+
+    def hold_edits(self, message: Message) -> Gate:
+        """Hold the next request that edits ``message`` (an UPDATE_MESSAGE callback, an edit of
+        the original response of a tap on it, or a REST edit) until ``release`` is set."""
+        gate = self._holds[message.id] = Gate()
+        return gate
 
     def push_message(
         self,
@@ -492,6 +574,10 @@ class FakeDiscord:
             return self._record(request, path, "unknown", _error(404, 0, "404: Not Found"))
         params = {k: int(v) if v.isdigit() else v for k, v in match.groupdict().items()}
         body, files = await _read_body(request)
+        gate = self._holds.pop(self._edited(kind, params, body) or 0, None)
+        if gate is not None:
+            gate.reached.set()
+            await gate.release.wait()
         reply = self._scripted(kind, params.get("channel")) or getattr(self, f"_do_{kind}")(
             params, body, files
         )
@@ -504,6 +590,31 @@ class FakeDiscord:
         self, request: web.Request, path: str, kind: str, reply: web.Response
     ) -> web.Response:
         self.calls.append(Call(request.method, path, kind, reply.status, time.monotonic()))
+        return reply
+
+    def _edited(self, kind: str, params: dict[str, Any], body: Any) -> int | None:
+        """The id of the message a request would edit, if it edits one."""
+        if kind == "edit_message":
+            return int(params["message"])
+        if kind == "callback" and isinstance(body, dict) and body.get("type") == 7:
+            ix = self.interactions.get(params["token"])
+            return ix.message_id if ix else None
+        if kind == "edit":
+            message = self._webhook_message(params)
+            return message.id if message else None
+        return None
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """An attached file, by the URL the interaction named (404 once it is unknown)."""
+        path = request.path
+        reply = self._scripted("cdn", None)
+        if reply is None:
+            found = self._files.get(int(request.match_info["id"]))
+            if found is None or found[0] != request.match_info["name"]:
+                reply = _error(404, 0, "404: Not Found")
+            else:
+                reply = web.Response(body=found[1], content_type="application/octet-stream")
+        self.calls.append(Call(request.method, path, "cdn", reply.status, time.monotonic()))
         return reply
 
     def _scripted(self, kind: str, channel_id: Any) -> web.Response | None:
@@ -569,6 +680,24 @@ class FakeDiscord:
         self._announce(message)  # Discord echoes the bot's own messages to it
         return _json(self._payload(message))
 
+    def _do_fetch(self, params: dict[str, Any], _b: Any, _f: Any) -> web.Response:
+        message = self._channel_message(params)
+        return _json(self._payload(message)) if message else _error(404, 10008, "Unknown Message")
+
+    def _do_edit_message(self, params: dict[str, Any], body: Any, files: Any) -> web.Response:
+        message = self._channel_message(params)
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        if message.author_id != BOT_ID:
+            return _error(403, 50005, "Cannot edit a message authored by another user")
+        return self._edit(message, body, files)
+
+    def _channel_message(self, params: dict[str, Any]) -> Message | None:
+        message = self.messages.get(params["message"])
+        if message is None or message.deleted or message.channel_id != params["channel"]:
+            return None
+        return message
+
     def _do_typing(self, params: dict[str, Any], _b: Any, _f: Any) -> web.Response:
         if params["channel"] not in self._channels:
             return _error(404, 10003, "Unknown Channel")
@@ -592,6 +721,11 @@ class FakeDiscord:
         ix = self.interactions.get(params["token"])
         if ix is None or ix.callbacks:
             return _error(400, 40060, "Interaction has already been acknowledged.")
+        if body["type"] == 6:  # DEFERRED_UPDATE_MESSAGE: acknowledged, the message edited later
+            if ix.message_id is None:
+                return _error(400, 50035, "Invalid Form Body: not a component interaction")
+            ix.callbacks.append(body)
+            return _json({"interaction": {"id": str(ix.id), "type": 3}})
         if body["type"] == 7:  # UPDATE_MESSAGE: the pressed message, edited in place
             pressed = self.messages.get(ix.message_id or 0)
             if pressed is None:
@@ -648,7 +782,9 @@ class FakeDiscord:
         ix = self.interactions.get(params["token"])
         if ix is None:
             return None
-        if params["message"] == "@original":
+        if params["message"] == "@original":  # a tap's: the message whose button was pressed
+            if ix.original is None and ix.message_id is not None:
+                return self.messages.get(ix.message_id)
             return ix.original
         message = self.messages.get(params["message"])
         return (
@@ -669,6 +805,7 @@ class FakeDiscord:
             return problem
         if before:
             message.history.append(before)
+        message.edits.append(dict(body))
         message.flags &= ~LOADING
         return _json(self._payload(message))
 

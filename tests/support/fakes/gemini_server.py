@@ -9,6 +9,8 @@ Usage::
         gemini.reply_error(429, retry_delay="1s")
         gemini.responder = lambda body: {"summary": FakeGemini.prompt_text(body)[:50]}
         gemini.thinks = 3000   # a thinking model: thoughts count against maxOutputTokens
+        gemini.over_quota = quota_error("day")  # every generateContent: 429 until set to None
+        gemini.reply_quota("minute", retry_delay="2s")  # the next one only: a per-minute 429
 
         # embeddings: client.aio.models.embed_content(...) posts :batchEmbedContents
         gemini.reply_embed_error(429, retry_delay="2s")   # the next embedding request fails
@@ -75,6 +77,54 @@ def gemini_error(status: int, message: str, retry_delay: str | None = None) -> d
     return {"error": error}
 
 
+def quota_error(
+    per: str = "day",
+    *,
+    model: str = "gemini-2.5-flash",
+    retry_delay: str | None = "57s",
+    quota_value: str | None = None,
+) -> dict[str, Any]:
+    """A free-tier 429 body shaped like the recorded one: Help, QuotaFailure, RetryInfo.
+
+    ``per="day"`` names a per-minute and a per-day quota (like the recording); ``"minute"`` only
+    per-minute ones. ``quota_value`` adds the field newer bodies carry.
+    """
+    ids = ["GenerateRequestsPerMinutePerProjectPerModel-FreeTier"]
+    if per == "day":
+        ids.append("GenerateRequestsPerDayPerProjectPerModel-FreeTier")
+    violations = []
+    for quota_id in ids:
+        violation: dict[str, Any] = {
+            "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+            "quotaId": quota_id,
+            "quotaDimensions": {"location": "global", "model": model},
+        }
+        if quota_value is not None:
+            violation["quotaValue"] = quota_value
+        violations.append(violation)
+    details: list[dict[str, Any]] = [
+        {
+            "@type": "type.googleapis.com/google.rpc.Help",
+            "links": [
+                {
+                    "description": "Learn more about Gemini API quotas",
+                    "url": "https://ai.google.dev/gemini-api/docs/rate-limits",
+                }
+            ],
+        },
+        {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": violations},
+    ]
+    if retry_delay is not None:
+        details.append(
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}
+        )
+    body = gemini_error(
+        429, "You exceeded your current quota, please check your plan and billing details."
+    )
+    body["error"]["details"] = details
+    return body
+
+
 def gemini_response(
     text: str | None,
     *,
@@ -113,6 +163,9 @@ class FakeGemini(ScriptedServer):
         self.thinks = 0
         self.model_version: str | None = None  # sent as modelVersion when set
         self.embedder: Embedder | None = bag_embedding  # (text, dimensions) -> vector
+        # While set, every generateContent request is answered 429 with this body (a used-up
+        # quota), before anything queued; ``calls`` still counts them.
+        self.over_quota: dict[str, Any] | None = None
         self._embed_queue: deque[Reply | Responder] = deque()
 
     # ------------------------------------------------------------- reading requests
@@ -209,6 +262,10 @@ class FakeGemini(ScriptedServer):
         """Queue an error in Google's envelope; ``retry_delay`` like "2s" adds RetryInfo."""
         self.queue(Reply(status, gemini_error(status, message, retry_delay)))
 
+    def reply_quota(self, per: str = "minute", retry_delay: str | None = "2s") -> None:
+        """Queue one 429 with a QuotaFailure naming per-minute (or also per-day) quotas."""
+        self.queue(Reply(429, quota_error(per, retry_delay=retry_delay)))
+
     def reply_slow(self, seconds: float, obj: Any = None) -> None:
         """Queue a reply sent after ``seconds``: ``obj`` as JSON, or else the responder's."""
         if obj is not None:
@@ -248,6 +305,8 @@ class FakeGemini(ScriptedServer):
             return Reply(200, {"totalTokens": estimate_tokens(text)})
         if match["method"] != "generateContent":
             return Reply(404, gemini_error(404, f"method {match['method']} is not faked"))
+        if self.over_quota is not None:
+            return Reply(429, self.over_quota)
         return super().handle(request)
 
     def fallback(self, request: Recorded) -> Reply:

@@ -13,6 +13,15 @@ It checks what Telegram checks where tests care: HTML parse mode accepts only Te
 balanced; text is at most 4096 characters (UTF-16 units) after parsing, captions 1024;
 ``link_preview_options`` is a JSON object whose ``url`` is http(s), and the sent message carries
 it back (``Call.json("link_preview_options")`` or ``result["link_preview_options"]``).
+
+Updates are filtered as Telegram filters them: without ``allowed_updates`` every kind but
+``chat_member``, ``message_reaction`` and ``message_reaction_count`` is delivered; once the bot
+names kinds (getUpdates or setWebhook), only those (``tg.allowed_updates`` is the last list).
+Reactions are queued with ``push_reaction`` (a member's, or an anonymous one with ``actor_chat``)
+and ``push_reaction_count`` (a channel's anonymous counts); Telegram sends them only to a bot
+that is an administrator of the chat, which the test is taken to have arranged.
+``delay_next(method, seconds)`` holds the next call of a method before it takes effect, as a
+request slow on the network would be.
 """
 
 from __future__ import annotations
@@ -36,6 +45,15 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MAX_POLL_WAIT = 1.0  # seconds a getUpdates long-poll is held here at most
 SENDS = ("sendMessage", "sendPhoto")
+UPDATE_KINDS = (  # what an Update may carry besides its id (those the tests use)
+    "message",
+    "channel_post",
+    "callback_query",
+    "message_reaction",
+    "message_reaction_count",
+    "chat_member",
+)
+NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 GIFT_KINDS = (  # getChat's accepted_gift_types: none accepted
     "unlimited_gifts",
     "limited_gifts",
@@ -58,6 +76,7 @@ class Call:
     at: float  # time.monotonic()
     status: int
     result: Any = None  # what the fake answered (e.g. the sent message), None on failure
+    held: float = 0.0  # seconds delay_next held it before it took effect
 
     @property
     def chat_id(self) -> str | None:
@@ -90,6 +109,9 @@ class _State:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     webhook: dict[str, str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
+    forums: set[int] = field(default_factory=set)  # supergroups with topics
+    allowed: list[str] | None = None  # the last allowed_updates the bot named (None: never)
+    delays: dict[str, list[float]] = field(default_factory=dict)  # method -> holds, in order
 
 
 class FakeTelegram(ScriptedServer):
@@ -195,6 +217,9 @@ class FakeTelegram(ScriptedServer):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         if thread_id is not None:
             message.update(message_thread_id=thread_id, is_topic_message=True)
+            message["chat"]["is_forum"] = True
+            with self._cond:
+                self._state.forums.add(chat_id)
         return {
             "update_id": update_id,
             "channel_post" if chat_type == "channel" else "message": message,
@@ -217,6 +242,58 @@ class FakeTelegram(ScriptedServer):
             )
             self._cond.notify_all()
         return query_id
+
+    def push_reaction(
+        self,
+        chat_id: int,
+        message_id: int,
+        user_id: int | None,
+        old: tuple[str, ...] = (),
+        new: tuple[str, ...] = (),
+        actor_chat: int | None = None,
+    ) -> None:
+        """Queue a message_reaction: a member's (``user_id``) or an anonymous one (``actor_chat``).
+
+        ``old`` and ``new`` are the emoji the reactor had on the message before and after.
+        """
+        with self._cond:
+            reaction: dict[str, Any] = {
+                "chat": self._chat(chat_id),
+                "message_id": message_id,
+                "date": int(time.time()),
+                "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+                "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
+            }
+            if user_id is not None:
+                reaction["user"] = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}"}
+            if actor_chat is not None:
+                reaction["actor_chat"] = self._chat(actor_chat)
+            self._queue_update("message_reaction", reaction)
+
+    def push_reaction_count(self, chat_id: int, message_id: int, counts: dict[str, int]) -> None:
+        """Queue a message_reaction_count (anonymous reactions, as in channels): emoji -> total."""
+        with self._cond:
+            reactions = [
+                {"type": {"type": "emoji", "emoji": e}, "total_count": n} for e, n in counts.items()
+            ]
+            update = {
+                "chat": self._chat(chat_id),
+                "message_id": message_id,
+                "date": int(time.time()),
+                "reactions": reactions,
+            }
+            self._queue_update("message_reaction_count", update)
+
+    @property
+    def allowed_updates(self) -> list[str] | None:
+        """The update kinds the bot last asked for (getUpdates or setWebhook); None if never."""
+        with self._cond:
+            return None if self._state.allowed is None else list(self._state.allowed)
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """Hold the next call of ``method`` this long before it takes effect (a slow request)."""
+        with self._cond:
+            self._state.delays.setdefault(method, []).append(seconds)
 
     def markup(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         """The inline keyboard a message shows now (after any editMessageReplyMarkup)."""
@@ -301,11 +378,17 @@ class FakeTelegram(ScriptedServer):
         method = request.path[len(prefix) :]
         params, files = _parse_body(request)
         with self._cond:
+            holds = self._state.delays.get(method)
+            hold = holds.pop(0) if holds else 0.0
+        if hold and not self._sleep(hold):
+            return _error(503, "Service Unavailable: stopping")
+        with self._cond:
             failure = self._take_failure(method, params)
         reply = _fail(failure) if failure else self._answer(method, params, files)
         result = reply.body.get("result") if reply.status == 200 else None
         with self._cond:
-            self.calls.append(Call(method, params, files, time.monotonic(), reply.status, result))
+            call = Call(method, params, files, time.monotonic(), reply.status, result, hold)
+            self.calls.append(call)
         return reply
 
     def _take_failure(self, method: str, params: dict[str, str]) -> _Failure | None:
@@ -331,18 +414,47 @@ class FakeTelegram(ScriptedServer):
         wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
         deadline = time.monotonic() + wait
         with self._cond:
-            self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
-            while not self._state.updates and not self._stopping.is_set():
+            self._note_allowed(params)
+            while True:  # unwanted updates are dropped, as Telegram drops them
+                self._state.updates = [
+                    u for u in self._state.updates if u["update_id"] >= offset and self._wanted(u)
+                ]
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    break
+                if self._state.updates or self._stopping.is_set() or left <= 0:
+                    return list(self._state.updates)
                 self._cond.wait(left)
-            return list(self._state.updates)
 
-    def _message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+    def _note_allowed(self, params: dict[str, str]) -> None:
+        """Keep the allowed_updates a getUpdates or setWebhook named ("[]": the default)."""
+        if "allowed_updates" in params:
+            kinds = json.loads(params["allowed_updates"])
+            self._state.allowed = [str(k) for k in kinds] if kinds else None
+
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Whether Telegram would deliver this update under the allowed_updates in force."""
+        kind = next((k for k in UPDATE_KINDS if k in update), None)
+        if self._state.allowed is None:
+            return kind not in NOT_BY_DEFAULT
+        return kind in self._state.allowed
+
+    def _queue_update(self, kind: str, payload: dict[str, Any]) -> None:
+        """Append one update of this kind and wake the long-poll (caller holds the lock)."""
+        self._state.updates.append({"update_id": next(self._update_ids), kind: payload})
+        self._cond.notify_all()
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        """A Chat object as Telegram sends it in updates."""
         kind = self._state.chat_types.get(chat_id, "private" if chat_id > 0 else "supergroup")
         chat: dict[str, Any] = {"id": chat_id, "type": kind}
         chat.update({"first_name": "U"} if kind == "private" else {"title": f"chat {chat_id}"})
+        if chat_id in self._state.forums:
+            chat["is_forum"] = True
+        return chat
+
+    def _message(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        if fields.get("message_thread_id"):  # a topic's message: the chat is a forum
+            self._state.forums.add(chat_id)
+        chat = self._chat(chat_id)
         message_id = next(self._ids)
         message = {"message_id": message_id, "date": int(time.time()), "chat": chat, **fields}
         self._state.messages[(chat_id, message_id)] = message
@@ -361,6 +473,7 @@ class FakeTelegram(ScriptedServer):
 
     def _api_setWebhook(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:
         self._state.webhook = dict(params)
+        self._note_allowed(params)
         return True
 
     def _api_setMyCommands(self, params: dict[str, str], _f: dict[str, bytes]) -> Any:

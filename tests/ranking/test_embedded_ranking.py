@@ -1,0 +1,116 @@
+"""Ranking on the provider's embeddings (PAPERBOT_EMBEDDING_MODEL): each paper version embedded
+once for every chat and across restarts, the description once, TF-IDF when the model fails."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from support.fakes.arxiv_server import FakeArxiv
+from support.fakes.gemini_server import FakeGemini
+from support.paperkit import settings_for
+
+from bot.app import Core, build_core
+from bot.chat.contract import ChatRef
+from bot.infra.settings import Settings
+from bot.ranking.ranker import DEFAULT_THRESHOLD, EMBEDDED_THRESHOLD, Candidate, Ranker
+
+ABOUT = "audio-driven talking head video generation"
+ON_TOPIC = [
+    Candidate(
+        f"2411.0000{i}v1",
+        f"Audio-driven talking head video generation {name}",
+        "We generate talking head video from audio with lip sync and head motion.",
+    )
+    for i, name in enumerate(("with diffusion", "in real time", "for dubbing"), start=1)
+]
+OFF_TOPIC = [
+    Candidate(
+        f"2411.001{i:02d}v1",
+        f"{topic} at scale",
+        f"We study {topic.lower()} on standard benchmarks and report strong results.",
+    )
+    for i, topic in enumerate(
+        (
+            "Graph neural networks for molecules",
+            "Sparse attention for long documents",
+            "Reinforcement learning for robot grasping",
+            "Quantum error correction codes",
+            "Federated learning under privacy",
+            "Protein structure prediction",
+            "Speech recognition for low-resource languages",
+            "Weather forecasting with transformers",
+            "Compiler autotuning",
+        )
+    )
+]
+DAY = ON_TOPIC + OFF_TOPIC
+
+
+def embedded_settings(arxiv: FakeArxiv, redis_url: str, gemini: FakeGemini) -> Settings:
+    return settings_for(
+        arxiv, redis_url, gemini, embedding_model="gemini-embedding-001", embedding_dimensions=256
+    )
+
+
+@pytest.fixture
+async def core(
+    arxiv: FakeArxiv, gemini: FakeGemini, redis_client: object, redis_url: str
+) -> AsyncIterator[Core]:
+    built = await build_core(embedded_settings(arxiv, redis_url, gemini))
+    yield built
+    await built.aclose()
+
+
+def ranker_of(core: Core) -> Ranker:
+    ranker = core.discovery.ranker
+    assert ranker is not None
+    return ranker
+
+
+async def rank(ranker: Ranker, chat: str) -> tuple[list[str], bool, float]:
+    ranked = await ranker.rank(ChatRef("test", chat), DAY, about=ABOUT, query=None, language="en")
+    return ranked.kept, ranked.embedded, ranked.threshold
+
+
+async def test_papers_are_embedded_once_for_every_chat_and_across_restarts(
+    core: Core, gemini: FakeGemini, arxiv: FakeArxiv, redis_url: str
+) -> None:
+    for chat in ("a", "b", "c"):
+        kept, embedded, threshold = await rank(ranker_of(core), chat)
+        assert embedded and threshold == EMBEDDED_THRESHOLD
+        assert set(kept[:3]) == {c.paper for c in ON_TOPIC}
+        assert not set(kept) & {c.paper for c in OFF_TOPIC[:6]}  # nothing like it posted
+    texts = gemini.embedded_texts
+    assert len(texts) == len(DAY) + 1  # every paper once, the description once
+    assert sum(kind == "RETRIEVAL_QUERY" for kind, _ in texts) == 1
+    restarted = await build_core(embedded_settings(arxiv, redis_url, gemini))
+    try:
+        kept, embedded, _ = await rank(ranker_of(restarted), "d")
+    finally:
+        await restarted.aclose()
+    assert embedded and set(kept[:3]) == {c.paper for c in ON_TOPIC}
+    assert len(gemini.embedded_texts) == len(texts)  # all of it came from Redis
+
+
+async def test_a_failing_embedding_model_falls_back_to_tfidf(
+    core: Core, gemini: FakeGemini
+) -> None:
+    gemini.reply_embed_error(400, "API key not valid for embeddings")
+    kept, embedded, threshold = await rank(ranker_of(core), "a")
+    assert not embedded and threshold == DEFAULT_THRESHOLD
+    assert set(kept[:3]) == {c.paper for c in ON_TOPIC}  # still the right papers, by TF-IDF
+    kept, embedded, _ = await rank(ranker_of(core), "a")
+    assert embedded  # the next ranking tries the model again
+
+
+async def test_without_an_embedding_model_the_ranking_is_offline(
+    arxiv: FakeArxiv, gemini: FakeGemini, redis_client: object, redis_url: str
+) -> None:
+    plain = await build_core(settings_for(arxiv, redis_url, gemini))
+    try:
+        kept, embedded, threshold = await rank(ranker_of(plain), "a")
+    finally:
+        await plain.aclose()
+    assert not embedded and threshold == DEFAULT_THRESHOLD and gemini.embedded_texts == []
+    assert set(kept[:3]) == {c.paper for c in ON_TOPIC}
