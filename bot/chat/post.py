@@ -53,3 +53,4 @@ class Post:
     footer: str | None = None
     paper_id: str | None = None  # versioned arXiv id the post is about (for replies and questions)
     votes: bool = False  # carry 👍/👎 buttons for ``paper_id`` (see bot.chat.contract.vote_data)
+    reply_to: str | None = None  # a message id of the chat: sent as a reply to it (its thread)

@@ -187,6 +187,8 @@ class SubscriptionCommands:
             max_papers=args.max_papers or 10,
             detail=args.detail or "full",
             notify_empty=args.notify_empty,
+            weekly=args.weekly,
+            updates=args.updates,
             created_by=command.user_id,
         )
         now = self.scheduler.clock()

@@ -12,6 +12,7 @@ from bot.arxiv.ids import parse_id
 from bot.chat.chat_store import ChatStore
 from bot.chat.contract import ChatRef, ChatUnreachable, SentRef
 from bot.chat.post import Post
+from bot.digests.archive import DeliveredCard, DigestArchive, DigestDay
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery, Found
 from bot.digests.messages import coverage, header, more_titles, no_match, quiet_day
@@ -98,9 +99,11 @@ class DigestRunner:
     metrics: Metrics = field(default_factory=Metrics)
     quota: QuotaBook | None = None  # with it, a used-up daily quota stops new summaries
     reports: DigestReports = field(init=False)
+    archive: DigestArchive = field(init=False)  # what each subscription's chat received
 
     def __post_init__(self) -> None:
         self.reports = DigestReports(self.chats.redis, self.subscriptions.prefix)
+        self.archive = DigestArchive(self.chats.redis, self.subscriptions.prefix)
 
     def _retry_key(self, sub: Subscription) -> str:
         return keys.retries(self.subscriptions.prefix, sub.id)
@@ -152,10 +155,12 @@ class DigestRunner:
             return result
         rest = picked.beyond_cap
         count = len(picked.papers) + len(rest)
-        top = header(sub, found.announced, count, coverage(sub, report, len(rest)))
+        covered = coverage(sub, report, len(rest))
+        top = header(sub, found.announced, count, covered)
         if picked.quota is not None:
             top = replace(top, text=f"{top.text}\n{waiting_for_quota(sub, picked)}")
-        await self._send_once(chat, f"header:{sub.id}:{slot}", top, send, result)
+        if await self._send_once(chat, f"header:{sub.id}:{slot}", top, send, result):
+            await self.archive.record_day(sub.id, DigestDay(day=today, coverage=covered))
         for summary, figure in picked.papers:
             if result.unreachable:
                 break
@@ -164,8 +169,13 @@ class DigestRunner:
                 return result
             why = found.why.get(str(summary.meta.id))
             post = paper_post(summary, figure, brief=sub.detail == "brief", why=why, votes=True)
-            if await self._send_once(chat, summary.meta.id.base, post, send, result):
+            sent = await self._send_once(chat, summary.meta.id.base, post, send, result)
+            if sent is not None:
                 result.sent.append(str(summary.meta.id))
+                card = DeliveredCard(
+                    paper=str(summary.meta.id), day=today, why=why, message_ids=sent.message_ids
+                )
+                await self.archive.record_card(sub.id, card)
         if stopping.is_set():
             result.interrupted = True
             return result
@@ -173,8 +183,10 @@ class DigestRunner:
             listed = [p for p in rest if await self.deliveries.claim(chat, p.id.base)]
             delivered = False
             try:
-                delivered = bool(listed) and await self._send_once(
-                    chat, f"more:{sub.id}:{slot}", more_titles(listed, sub), send
+                delivered = bool(listed) and bool(
+                    await self._send_once(
+                        chat, f"more:{sub.id}:{slot}", more_titles(listed, sub), send
+                    )
                 )
             finally:
                 for paper in listed if not delivered else []:  # not sent: they stay new
@@ -253,8 +265,9 @@ class DigestRunner:
 
     async def _send_once(
         self, chat: ChatRef, item: str, post: Post, send: Send, result: DigestResult | None = None
-    ) -> bool:
-        """Record ``item`` as delivered, then send it; False when it was not sent now.
+    ) -> SentRef | None:
+        """Record ``item`` as delivered, then send it; what the platform returned, or None when
+        it was not sent now.
 
         Recording first makes delivery at most once: two runs never both send an item, and a
         crash between the record and the platform's answer never leads to a duplicate. A chat
@@ -264,11 +277,11 @@ class DigestRunner:
         platform = chat.platform
         if not await self.deliveries.claim(chat, item):
             self.metrics.deliveries.labels(platform=platform, outcome="skipped_duplicate").inc()
-            return False
+            return None
         failure: Exception | None = None
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                await send(chat, post)
+                sent = await send(chat, post)
             except asyncio.CancelledError:
                 # Shutting down mid-send: the next run sends it. (A hard kill here cannot be
                 # told from a delivered message: then it counts as delivered, at most once.)
@@ -281,14 +294,14 @@ class DigestRunner:
                 if result is not None:
                     result.unreachable = exc.reason
                 self.metrics.deliveries.labels(platform=platform, outcome="unreachable").inc()
-                return False
+                return None
             except Exception as exc:
                 failure = exc
                 log.warning("digest send to %s failed (%d): %s", chat.key(), attempt, exc)
                 await asyncio.sleep(0.5 * attempt)
                 continue
             self.metrics.deliveries.labels(platform=platform, outcome="sent").inc()
-            return True
+            return sent
         await self.deliveries.release(chat, item)
         self.metrics.deliveries.labels(platform=platform, outcome="failed").inc()
         raise DeliveryFailed(f"{platform} refused or lost {SEND_ATTEMPTS} sends") from failure

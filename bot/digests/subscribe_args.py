@@ -24,7 +24,7 @@ ABOUT_EXAMPLE = (
 MAX_ABOUT_CHARS = 300
 SETTINGS_EXAMPLE = "Example: /settings --lang zh --at 08:00 --tz Asia/Shanghai"
 _VALUE_FLAGS = ("--at", "--tz", "--max", "--detail", "--about")
-_SWITCHES = ("--brief", "--full", "--cross", "--notify-empty")
+_SWITCHES = ("--brief", "--full", "--cross", "--notify-empty", "--weekly", "--updates")
 _CATEGORY_LIKE = re.compile(r"^[a-z\-]+\.[a-z\-]+$|^[a-z]+-[a-z]+$", re.IGNORECASE)
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
 
@@ -43,6 +43,8 @@ class SubscribeArgs:
     detail: Detail | None = None
     include_cross: bool = False
     notify_empty: bool = False
+    weekly: bool = False  # a weekly recap instead of daily digests
+    updates: bool = False  # reply under a delivered paper when a new version changes it
     about: str | None = None  # the topic in plain words
     hint: str | None = None  # a note on how the query was read
 
@@ -67,6 +69,10 @@ def _take_options(tokens: list[str], args: SubscribeArgs, example: str) -> list[
                 args.detail = "brief" if token == "--brief" else "full"
             elif token == "--cross":
                 args.include_cross = True
+            elif token == "--weekly":
+                args.weekly = True
+            elif token == "--updates":
+                args.updates = True
             else:
                 args.notify_empty = True
         elif token == "--about" and i + 1 < len(tokens) and not tokens[i + 1].startswith('"'):

@@ -36,6 +36,8 @@ class Subscription(BaseModel):
     max_papers: int = Field(default=10, ge=1, le=50)
     detail: Detail = "full"
     notify_empty: bool = False
+    weekly: bool = False  # a weekly recap (bot.digests.recap) instead of daily digests
+    updates: bool = False  # reply under a delivered paper when a new version changes it
     paused: bool = False
     pause_reason: str | None = None
     created_by: str = ""

@@ -176,6 +176,16 @@ def feedback_papers(prefix: str, where: ChatRef) -> str:
     return f"{prefix}feedback:{where.key()}:papers"
 
 
+def archive_cards(prefix: str, sub_id: str) -> str:
+    """A subscription's delivered cards: paper base id -> day, version, why, message ids."""
+    return f"{prefix}archive:{sub_id}:cards"
+
+
+def archive_days(prefix: str, sub_id: str) -> str:
+    """A subscription's digest days: announcement day -> its coverage line."""
+    return f"{prefix}archive:{sub_id}:days"
+
+
 def digest_reports(prefix: str, sub_id: str) -> str:
     """A subscription's digest accounts: announcement day -> what was posted and left out."""
     return f"{prefix}report:{sub_id}"
