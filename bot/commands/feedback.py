@@ -71,8 +71,8 @@ class FeedbackCommands:
         words = [w for w in re.split(r"[\s,;]+", command.args) if w]
         if not words:
             raise BadInput(
-                f"Which papers? {COMMANDS[name].usage}, or send a BibTeX or CSL JSON file "
-                f"(a Zotero export) with /{name} as its caption."
+                f"Which papers? {COMMANDS[name].usage}, or attach a BibTeX or CSL JSON file "
+                f"(a Zotero export) to /{name} (on Telegram: as the file's caption)."
             )
         if len(words) > MAX_IDS:
             raise BadInput(f"At most {MAX_IDS} papers at a time.")

@@ -28,7 +28,7 @@ FULL_TRUST = 5  # votes after which the learned model counts as much as the desc
 SIMILARITY_SCALE = 0.5  # a TF-IDF cosine this high with the description scores 1
 Z_FULL = 4.0  # an embedding cosine this many standard deviations above the day's mean scores 1
 STD_FLOOR = 0.03  # a day of near-identical cosines (a tiny pool) is not stretched further
-DISLIKE_REACH = 0.1  # how much closer to a disliked paper than to what is wanted sinks a paper to 0
+DISLIKE_REACH = 1.0  # standard deviations closer to a disliked paper than to what is wanted: 0
 POOL_NEGATIVES = 150  # the day's candidates the model fits as (weak, unlabelled) negatives
 RELIABLE_NEGATIVES = 0.95  # of the day, by description score: the share that may be a negative
 C_SPARSE = 10.0  # inverse regularisation of the logistic regressions (measured:
@@ -88,9 +88,24 @@ def score_pool(
     trust = 1.0 if not space.described else votes / (votes + FULL_TRUST)
     blended = (1 - trust) * base + trust * learned
     if to_disliked.shape[1]:  # closer to a disliked paper than to anything wanted: sink it
-        excess = to_disliked.max(axis=1) - np.maximum(described, closeness)
+        # Standing out among the day's papers, not raw cosines: a paper-to-paper cosine and a
+        # paper-to-description one (a short text) live on different scales.
+        wanted = _standing(described[:, None])[:, 0]
+        if to_liked.shape[1]:
+            wanted = np.maximum(wanted, _standing(to_liked).max(axis=1))
+        excess = _standing(to_disliked).max(axis=1) - wanted
         blended = blended * (1 - np.clip(excess / DISLIKE_REACH, 0.0, 1.0))
     return Scores(blended, described, nearest, closeness)
+
+
+def _standing(cosines: Matrix) -> Matrix:
+    """Each column's cosines in robust standard deviations (median and MAD) from the day's
+    typical paper: a rated paper announced that day, its own nearest neighbour, moves neither."""
+    if len(cosines) < 2:
+        return np.zeros_like(cosines)
+    middle = np.median(cosines, axis=0)
+    spread = np.maximum(1.4826 * np.median(np.abs(cosines - middle), axis=0), STD_FLOOR / 3)
+    return np.asarray((cosines - middle) / spread, dtype=np.float64)
 
 
 def _negatives(described: NDArray[np.float64]) -> NDArray[np.int64]:

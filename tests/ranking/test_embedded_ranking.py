@@ -3,7 +3,9 @@ once for every chat and across restarts, the description once, TF-IDF when the m
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from support.fakes.arxiv_server import FakeArxiv
@@ -13,6 +15,7 @@ from support.paperkit import settings_for
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
 from bot.infra.settings import Settings
+from bot.papers.models import PaperId, PaperMeta
 from bot.ranking.ranker import DEFAULT_THRESHOLD, EMBEDDED_THRESHOLD, Candidate, Ranker
 
 ABOUT = "audio-driven talking head video generation"
@@ -43,6 +46,14 @@ OFF_TOPIC = [
             "Compiler autotuning",
         )
     )
+]
+GESTURES = [
+    Candidate(
+        f"2411.0020{i}v1",
+        f"Audio-driven gesture video generation {name}",
+        "We generate co-speech gesture video from audio with full-body motion.",
+    )
+    for i, name in enumerate(("with diffusion", "in real time"), start=1)
 ]
 DAY = ON_TOPIC + OFF_TOPIC
 
@@ -114,3 +125,58 @@ async def test_without_an_embedding_model_the_ranking_is_offline(
         await plain.aclose()
     assert not embedded and threshold == DEFAULT_THRESHOLD and gemini.embedded_texts == []
     assert set(kept[:3]) == {c.paper for c in ON_TOPIC}
+
+
+def meta_of(candidate: Candidate) -> PaperMeta:
+    base, _, version = candidate.paper.rpartition("v")
+    when = datetime(2024, 11, 25, tzinfo=UTC)
+    return PaperMeta(
+        id=PaperId(base=base, version=int(version)),
+        title=candidate.title,
+        authors=("A. Author",),
+        abstract=candidate.abstract,
+        primary_category="cs.CV",
+        published=when,
+        updated=when,
+    )
+
+
+CONCEPTS = (
+    {"talking", "head", "heads", "face", "lip"},
+    {"audio", "driven", "speech", "co"},
+    {"video", "generation", "generate"},
+    {"gesture", "body", "full", "motion"},
+)
+FIELDS = [f"field{n}" for n in range(40)]  # a busy day's other topics, one axis each
+
+
+def concept_embedding(text: str, dimensions: int = 64) -> list[float]:
+    """A stand-in model with one axis per concept and per other field, so meaning is explicit."""
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    vector = [float(len(words & concept)) for concept in CONCEPTS]
+    vector += [float(field in words) for field in FIELDS] + [0.05]
+    return (vector + [0.0] * dimensions)[:dimensions]
+
+
+async def test_with_embeddings_a_paper_like_the_disliked_one_stops_appearing(
+    core: Core, gemini: FakeGemini
+) -> None:
+    gemini.embedder = concept_embedding
+    ranker, chat = ranker_of(core), ChatRef("test", "lab")
+    others = [
+        Candidate(f"2411.1{n:04d}v1", f"Advances in {f}", f"We study {f} and report results.")
+        for n, f in enumerate(FIELDS)
+    ]
+    day = ON_TOPIC + GESTURES + others
+
+    async def kept() -> list[str]:
+        ranked = await ranker.rank(chat, day, about=ABOUT, query=None, language="en")
+        assert ranked.embedded
+        return ranked.kept
+
+    before = await kept()
+    assert {g.paper for g in GESTURES} <= set(before)  # the description alone lets them in
+    await ranker.feedback.rate(chat, "reader", meta_of(GESTURES[0]), -1)
+    after = await kept()
+    assert not {g.paper for g in GESTURES} & set(after)  # the other gesture paper too
+    assert {c.paper for c in ON_TOPIC} <= set(after)  # the talking heads stay

@@ -98,6 +98,9 @@ async def test_a_description_alone_beats_the_keyword_query(core: Core, days: Day
 async def test_taps_on_earlier_days_raise_precision_on_later_ones(
     days: Days, redis_client: aioredis.Redis
 ) -> None:
+    # With embeddings this is measured by bench/relevance.py (a real model's vectors); the
+    # fake Gemini's hashed bag of words is too crude a stand-in for precision (see
+    # tests/ranking/test_embedded_ranking.py for what a dislike does there).
     store = FeedbackStore(redis_client, "t:")
     ranker = Ranker(store)
 
