@@ -85,8 +85,11 @@ class ConsoleAdapter:
             self.finished.set()
 
     async def send(self, chat: ChatRef, post: Post) -> SentRef:
-        """Print a post, saving its image next to the data and naming the file."""
+        """Print a post, saving its image next to the data and naming the file; a reply
+        names the message it replies to."""
         text = post_text(post)
+        if post.reply_to:
+            text = f"↳ reply to {post.reply_to}\n{text}"
         if post.image is not None:
             self.figure_dir.mkdir(parents=True, exist_ok=True)
             path = self.figure_dir / post.image.filename

@@ -425,6 +425,42 @@ def render(rows: list[Row], chats: int) -> str:
     return "\n".join(lines)
 
 
+# The first cells of each step's rows, so that ``--only`` can replace just those rows.
+ROW_STARTS = {
+    "relevance": (
+        "talking-head digest",
+        "rank a ",
+        "the same with embeddings",
+        "Redis memory of a chat's feedback",
+    ),
+    "claims": ("planted claims", "faithful claims", "time the claim check"),
+    "html_pages": ("arXiv HTML page",),
+}
+
+
+def merged(readme: str, fresh: dict[str, list[Row]]) -> str:
+    """The README's block with the rows of the rerun steps replaced (or appended) in place."""
+    if START not in readme or END not in readme:
+        raise SystemExit("README.md has no benchmark table yet: run without --only first")
+    block = START + readme.split(START, 1)[1].split(END, 1)[0] + END
+    lines = block.splitlines()
+    for name, rows in fresh.items():
+        starts = ROW_STARTS.get(name, (f"bench/{name}.py",))
+        mine = [
+            i for i, line in enumerate(lines) if line.startswith(tuple(f"| {s}" for s in starts))
+        ]
+        table_end = max(i for i, line in enumerate(lines) if line.startswith("|")) + 1
+        at = mine[0] if mine else table_end
+        for i in reversed(mine):
+            del lines[i]
+        lines[at:at] = [f"| {' | '.join(c.replace('|', '/') for c in row)} |" for row in rows]
+    note = f"Rows of {', '.join(sorted(fresh))} re-measured on {date.today().isoformat()}."
+    lines = [line for line in lines if not line.startswith("Rows of ")]
+    lines.insert(lines.index(END), note)
+    lines.insert(lines.index(END), "")
+    return "\n".join(lines)
+
+
 def write_readme(block: str, readme: Path = README) -> None:
     """Replace the marked block, or append it under a "Benchmarks" heading."""
     text = readme.read_text(encoding="utf-8")
@@ -441,7 +477,13 @@ def report(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--chats", type=int, default=60, help="fan-out chats for bench/digest.py")
     parser.add_argument("--dry-run", action="store_true", help="print, do not touch README.md")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated steps (e.g. relevance,claims): rerun those, keep the other rows",
+    )
     args = parser.parse_args(argv)
+    only = {name for name in args.only.split(",") if name}
     rows: list[Row] = []
     steps: list[tuple[str, Callable[[], list[Row]]]] = [
         ("summarize", lambda: summarize_rows(run_script("summarize", "--repeat", "3"))),
@@ -458,14 +500,22 @@ def report(argv: list[str] | None = None) -> int:
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]
+    unknown = only - {name for name, _ in steps}
+    if unknown:
+        parser.error(f"no such step: {', '.join(sorted(unknown))}")
+    fresh: dict[str, list[Row]] = {}
     for name, step in steps:
+        if only and name not in only:
+            continue
         print(f"running {name}…", flush=True)
         try:
             found = step()
         except Exception as exc:  # one failed benchmark must not hide the others
             found = [[f"bench/{name}.py", "failed", "-", f"{type(exc).__name__}: {exc}"[:200]]]
-        rows += found or [[f"bench/{name}.py", "no figures parsed", "-", "see its output"]]
-    block = render(rows, args.chats)
+        fresh[name] = found or [[f"bench/{name}.py", "no figures parsed", "-", "see its output"]]
+        rows += fresh[name]
+    readme = README.read_text(encoding="utf-8")
+    block = merged(readme, fresh) if only else render(rows, args.chats)
     print(block)
     if not args.dry_run:
         write_readme(block)

@@ -79,6 +79,7 @@ async def run(settings: Settings) -> int:
             adapters=core.adapter_states,
             host=settings.metrics_host,
             port=settings.metrics_port,
+            routes=core.site.routes() if core.site is not None else (),
         )
     try:
         if server is not None:

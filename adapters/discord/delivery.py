@@ -78,6 +78,9 @@ class Delivery:
     async def post(self, chat: ChatRef, post: Post) -> SentRef:
         """Send the card where ``chat`` points; the analysis goes in a thread on it when possible.
 
+        A post with ``reply_to`` (an earlier card's message id) goes in the thread started on
+        that card, or replies to the card when it has none.
+
         403/404 on the channel raises ChatUnreachable (nothing was sent).
         A failure with the thread only moves the analysis into the channel itself.
         """
@@ -89,7 +92,7 @@ class Delivery:
         limit = getattr(getattr(channel, "guild", None), "filesize_limit", None)
         rendered = render(post, limit) if isinstance(limit, int) else render(post)
         try:
-            sent = [await channel.send(**send_kwargs(piece)) for piece in rendered.card]
+            sent = await self._card(channel, _channel_id(chat), rendered, post.reply_to)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise ChatUnreachable(chat, reason(exc)) from None
         ids = [str(message.id) for message in sent]
@@ -97,12 +100,45 @@ class Delivery:
         await remember(self._posts, chat, ids + more, post.paper_id)
         return SentRef(chat, tuple(ids))
 
+    async def _card(
+        self, channel: Channel, channel_id: int, rendered: Rendered, reply_to: str | None
+    ) -> list[discord.Message]:
+        """Send the card's pieces; with ``reply_to`` (a card's message id), in the thread
+        started on that card, else (no thread, or it is gone) as a reply to that message."""
+        if reply_to and reply_to.isdigit():
+            thread = await self._thread_on(channel_id, int(reply_to))
+            if thread is not None:
+                try:
+                    return [await thread.send(**send_kwargs(piece)) for piece in rendered.card]
+                except (discord.Forbidden, discord.NotFound) as exc:
+                    log.info("discord: thread %s refused the reply (%s)", thread.id, reason(exc))
+            reference = discord.MessageReference(
+                message_id=int(reply_to), channel_id=channel_id, fail_if_not_exists=False
+            )
+            sent: list[discord.Message] = []
+            for piece in rendered.card:
+                kwargs = send_kwargs(piece)
+                if not sent:
+                    kwargs["reference"] = reference
+                sent.append(await channel.send(**kwargs))
+            return sent
+        return [await channel.send(**send_kwargs(piece)) for piece in rendered.card]
+
+    async def _thread_on(self, channel_id: int, message_id: int) -> discord.Thread | None:
+        """The thread the bot started on a message of a channel (it bears the message's id)."""
+        thread = self.client.get_channel(message_id)
+        if thread is None:
+            try:
+                thread = await self.client.fetch_channel(message_id)
+            except discord.HTTPException:
+                return None  # no thread was started on it (or it is gone)
+        if isinstance(thread, discord.Thread) and thread.parent_id == channel_id:
+            return thread
+        return None
+
     async def _channel(self, chat: ChatRef) -> Channel:
         """The channel (or thread) from the gateway's cache, else from the API."""
-        raw = chat.thread_id or chat.chat_id
-        if not raw.isdigit():
-            raise ValueError(f"{raw[:30]!r} is not a Discord channel id")
-        channel_id = int(raw)
+        channel_id = _channel_id(chat)
         channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
         if not isinstance(channel, Channel):
             raise ValueError(f"channel {channel_id} is not a text channel")
@@ -141,3 +177,11 @@ class Delivery:
             ids.append(str(message.id))
             pending.pop(0)
         return ids
+
+
+def _channel_id(chat: ChatRef) -> int:
+    """The id of the channel (or thread) ``chat`` names; ValueError when it is not one."""
+    raw = chat.thread_id or chat.chat_id
+    if not raw.isdigit():
+        raise ValueError(f"{raw[:30]!r} is not a Discord channel id")
+    return int(raw)

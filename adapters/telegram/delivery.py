@@ -87,8 +87,12 @@ class Delivery:
     async def post(self, chat: ChatRef, post: Post, reply_to: int | None = None) -> SentRef:
         """Send a post; a chat that blocked or removed the bot raises ChatUnreachable.
 
-        A group that became a supergroup is reported (``on_migrated``) and gets the post.
+        ``post.reply_to`` (a message id) wins over ``reply_to``: the post replies to that
+        message, or goes out plainly when it was deleted. A group that became a supergroup is
+        reported (``on_migrated``) and gets the post.
         """
+        if post.reply_to and post.reply_to.isdigit():
+            reply_to = int(post.reply_to)
         rendered = render(post)
         target = chat
         for _ in range(3):

@@ -24,16 +24,22 @@ from bot.chat.user_limits import UserLimiter
 from bot.chat.votes import CardVotes
 from bot.commands.ask import AskCommands
 from bot.commands.basics import CoreCommands
+from bot.commands.feed import FeedCommands, local_address
 from bot.commands.feedback import FeedbackCommands
+from bot.commands.follow import FollowCommands
 from bot.commands.patience import Patience
+from bot.commands.recap import RecapCommands
 from bot.commands.subscriptions import ChannelResolver, SubscriptionCommands
 from bot.commands.why import WhyCommands
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery
+from bot.digests.recap import Recaps
 from bot.digests.runner import DigestRunner, Send
 from bot.digests.scheduler import DigestScheduler
 from bot.digests.subscriptions import SubscriptionStore
 from bot.errors import BadInput
+from bot.follows.finder import FollowFinder
+from bot.follows.store import FollowStore
 from bot.infra.cache import Cache
 from bot.infra.metrics import Metrics
 from bot.infra.redis_conn import EmbeddedRedis, connect
@@ -52,6 +58,9 @@ from bot.ranking.feedback import FeedbackStore
 from bot.ranking.paper_vectors import PaperVectors
 from bot.ranking.ranker import Ranker
 from bot.summaries.summarizer import ExtractiveSummarizer, LLMSummarizer, Summarizer
+from bot.web.pages import PageSource
+from bot.web.site import SubscriptionSite
+from bot.web.tokens import WebTokens
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +182,14 @@ async def build_core(settings: Settings) -> Core:
     subscriptions = SubscriptionStore(redis, prefix)
     deliveries = DeliveryLog(redis, prefix)
     feedback = FeedbackStore(redis, prefix, metrics)
+    follows = FollowFinder(FollowStore(redis, prefix), api, cache)  # authors chats follow
     discovery = Discovery(
         fetcher,
         api,
         cache,
         settings.arxiv_rss_url,
         Ranker(feedback, vectors=build_paper_vectors(settings, llm, cache)),
+        follows=follows,
     )
     runner = DigestRunner(
         papers=papers,
@@ -220,7 +231,24 @@ async def build_core(settings: Settings) -> Core:
         quota=quota,
     ).register(router)
     WhyCommands(papers=papers, runner=runner).register(router)
+    tokens = WebTokens(redis, prefix)  # the subscriptions' pages and feeds
+    FeedCommands(
+        store=subscriptions,
+        tokens=tokens,
+        public_url=settings.public_url,
+        local_url=local_address(settings.metrics_host, settings.metrics_port),
+    ).register(router)
+    runner.recaps = Recaps(
+        papers=papers, archive=runner.archive, feedback=feedback, cache=cache, llm=llm
+    )
+    RecapCommands(scheduler=scheduler, limiter=limiter).register(router)
     FeedbackCommands(papers=papers, feedback=feedback, subscriptions=subscriptions).register(router)
+    FollowCommands(
+        store=follows.store,
+        finder=follows,
+        subscriptions=subscriptions,
+        clock=lambda: scheduler.clock(),
+    ).register(router)
     qa = QAService(
         papers=papers,
         cache=cache,
@@ -261,4 +289,11 @@ async def build_core(settings: Settings) -> Core:
         votes=CardVotes(papers=papers, feedback=feedback),
         embedded=embedded,
         patience=patience,
+        site=SubscriptionSite(
+            tokens=tokens,
+            subscriptions=subscriptions,
+            pages=PageSource(archive=runner.archive, papers=papers),
+            papers=papers,
+            public_url=settings.public_url,
+        ),
     )

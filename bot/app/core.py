@@ -37,6 +37,7 @@ from bot.papers.service import PaperService
 from bot.questions.service import QAService
 from bot.ranking.feedback import FeedbackStore
 from bot.summaries.summarizer import Summarizer
+from bot.web.site import SubscriptionSite
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Core:
     feedback: FeedbackStore
     votes: CardVotes
     embedded: EmbeddedRedis | None = None
+    site: SubscriptionSite | None = None  # the subscription pages and feeds (bot.web)
     patience: Patience = field(default_factory=Patience)  # replies past the wait; work goes on
 
     @property

@@ -1,4 +1,5 @@
-"""arXiv announcement feeds (RSS): the URL to fetch, parsing, and picking the new papers.
+"""arXiv announcement feeds (RSS): the URL to fetch, parsing, picking the new papers, and the
+replacements (new versions of earlier papers) that update replies read.
 
 A feed answers three ways, all parsed without error:
 
@@ -151,6 +152,22 @@ def select(items: Iterable[Announcement], *, include_cross: bool) -> list[Announ
     kept: dict[str, Announcement] = {}
     for item in items:
         if item.announce_type not in wanted:
+            continue
+        seen = kept.get(item.paper.base)
+        if seen is None or (item.paper.version or 0) > (seen.paper.version or 0):
+            kept[item.paper.base] = item
+    return list(kept.values())
+
+
+REPLACEMENT_TYPES = ("replace", "replace-cross")
+
+
+def replacements(items: Iterable[Announcement]) -> list[Announcement]:
+    """The ``replace`` and ``replace-cross`` items (new versions of papers announced before),
+    once per paper with the highest version seen, in feed order."""
+    kept: dict[str, Announcement] = {}
+    for item in items:
+        if item.announce_type not in REPLACEMENT_TYPES:
             continue
         seen = kept.get(item.paper.base)
         if seen is None or (item.paper.version or 0) > (seen.paper.version or 0):

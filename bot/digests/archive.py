@@ -26,6 +26,7 @@ class DeliveredCard(BaseModel):
     day: date  # the announcement day of the digest
     why: str | None = None  # the "why this paper" line shown on the card
     message_ids: tuple[str, ...] = ()  # the platform's ids of the card's messages
+    posted: bool = True  # False: a --weekly subscription kept it for its recap, no card was sent
     sent_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

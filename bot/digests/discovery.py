@@ -17,11 +17,13 @@ from bot.digests.schedule import EASTERN, last_announcement, submission_window
 from bot.digests.subscriptions import Subscription
 from bot.digests.topic_query import Query, parse_query
 from bot.errors import SourceUnavailable
+from bot.follows.finder import FollowFinder, by_followed
 from bot.infra import keys
 from bot.infra.cache import Cache
 from bot.papers.models import PaperId, PaperMeta
 from bot.ranking.ranker import Candidate, Ranker
 from bot.ranking.reasons import why_line
+from bot.summaries.labels import label
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Found:
     cross: int = 0  # ... and as cross-lists (not new in any of them)
     cross_left: list[str] = field(default_factory=list)  # cross-list bases not included
     unmatched: list[str] = field(default_factory=list)  # announced bases the keywords missed
+    followed: dict[str, str] = field(default_factory=dict)  # versioned id -> followed author
 
 
 class Discovery:
@@ -64,12 +67,14 @@ class Discovery:
         cache: Cache,
         rss_url: str,
         ranker: Ranker | None = None,
+        follows: FollowFinder | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.api = api
         self.cache = cache
         self.rss_url = rss_url
         self.ranker = ranker
+        self.follows = follows  # with it, followed authors' papers join each chat's digest
         self._lookups = asyncio.Lock()  # subscriptions share one lookup of a feed's papers
 
     async def _feed(self, category: str, now: datetime) -> _Feed:
@@ -95,13 +100,42 @@ class Discovery:
     async def find(
         self, sub: Subscription, now: datetime | None = None, day: date | None = None
     ) -> Found:
-        """Today's matching papers (before delivery records are applied).
+        """Today's matching papers (before delivery records are applied), the chat's followed
+        authors' new papers first, whatever their category, topic or score.
 
         ``day`` asks for a past announcement day instead: the feeds only hold today's, so the
         API is searched over that day's submission window (approximate: see bot.digests.schedule).
         """
-        query = parse_query(sub.query) if sub.query else None
         now = now or datetime.now(UTC)
+        found = await self._topic(sub, now, day)
+        if day is None and self.follows is not None:
+            await self._put_followed_first(sub, found, now)
+        return found
+
+    async def _put_followed_first(self, sub: Subscription, found: Found, now: datetime) -> None:
+        """Move papers by the chat's followed authors to the front of ``found.papers`` (from the
+        topic's picks, those it withheld, and arXiv's author search), each with its why line."""
+        assert self.follows is not None
+        follows = await self.follows.store.all(sub.chat)
+        if not follows:
+            return
+        searched = await self.follows.new_papers(sub.chat, now, follows)
+        topic = {p.id.base: p for p in found.papers + found.below}
+        picked = by_followed(found.papers + found.below, follows) + searched
+        first: dict[str, PaperMeta] = {}
+        for hit in picked:
+            if hit.paper.id.base in first:
+                continue
+            paper = topic.get(hit.paper.id.base, hit.paper)  # the announced version if listed
+            first[paper.id.base] = paper
+            found.followed[str(paper.id)] = hit.name
+            found.why[str(paper.id)] = label("why_followed", sub.language, author=hit.name)
+        found.papers = list(first.values()) + [p for p in found.papers if p.id.base not in first]
+        found.below = [p for p in found.below if p.id.base not in first]
+
+    async def _topic(self, sub: Subscription, now: datetime, day: date | None) -> Found:
+        """The papers the subscription's topic picks (see find)."""
+        query = parse_query(sub.query) if sub.query else None
         if day is not None:
             evening = datetime.combine(day, time(21, 0), EASTERN) - timedelta(days=1)
             found = await self._search(query, evening.astimezone(UTC), sub.categories)

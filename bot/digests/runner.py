@@ -16,9 +16,12 @@ from bot.digests.archive import DeliveredCard, DigestArchive, DigestDay
 from bot.digests.delivery_log import DeliveryLog
 from bot.digests.discovery import Discovery, Found
 from bot.digests.messages import coverage, header, more_titles, no_match, quiet_day
+from bot.digests.recap import Recaps, recap_due, week_of
+from bot.digests.recap_post import empty_recap, recap_post
 from bot.digests.report import DigestReports, report_of
 from bot.digests.schedule import EASTERN, is_announcement_day
 from bot.digests.subscriptions import Subscription, SubscriptionStore
+from bot.digests.updates import UpdateReplies
 from bot.errors import UserFacingError
 from bot.infra import keys
 from bot.infra.metrics import Metrics
@@ -52,6 +55,8 @@ class DigestResult:
     announced: date | None = None
     interrupted: bool = False  # the bot was stopping: the rest goes out when it is back
     quota: Exhausted | None = None  # the model's daily quota was used up: failed papers wait
+    gathered: list[str] = field(default_factory=list)  # weekly: kept for the recap, not posted
+    recap: str | None = None  # weekly: what became of the week's recap at this run
 
     def describe(self) -> str:
         """One line for /subscriptions and logs."""
@@ -60,6 +65,9 @@ class DigestResult:
             return f"{when}: {len(self.sent)} papers before a restart; the rest follows"
         if self.unreachable:
             return f"{when}: chat unreachable ({self.unreachable})"
+        if self.gathered or self.recap is not None:
+            text = f"{when}: {len(self.gathered)} papers kept for the weekly recap"
+            return f"{text}; {self.recap}" if self.recap else text
         if self.no_announcements:
             return f"{when}: no announcements"
         text = f"{when}: {len(self.sent)} papers"
@@ -100,6 +108,7 @@ class DigestRunner:
     quota: QuotaBook | None = None  # with it, a used-up daily quota stops new summaries
     reports: DigestReports = field(init=False)
     archive: DigestArchive = field(init=False)  # what each subscription's chat received
+    recaps: Recaps | None = None  # weekly recaps (set by the composition root)
 
     def __post_init__(self) -> None:
         self.reports = DigestReports(self.chats.redis, self.subscriptions.prefix)
@@ -142,6 +151,9 @@ class DigestRunner:
         if not found.no_announcements:
             await self.reports.save(sub.id, report)
         self._count(found)
+        await UpdateReplies.of(self).reply(  # --updates: replies under changed papers' cards
+            sub, lambda item, post: self._send_once(chat, item, post, send), now, stopping
+        )
         if picked.nothing_new:
             if sub.notify_empty and (found.no_announcements or not report.matched):
                 weekend = not is_announcement_day(today)
@@ -318,6 +330,78 @@ class DigestRunner:
         ids = [p for p in (parse_id(f) for f in failed) if p is not None]
         if ids:
             await self.chats.redis.sadd(key, *[p.model_dump_json() for p in ids])
+
+    # ------------------------------------------------------------ weekly (bot.digests.recap)
+    async def run_weekly(
+        self,
+        sub: Subscription,
+        send: Send,
+        slot: str,
+        now: datetime | None = None,
+        stopping: asyncio.Event | None = None,
+    ) -> DigestResult:
+        """A ``--weekly`` subscription's slot: keep today's papers for the recap without posting
+        a card and, on the week's last announcement day (or the first slot after it), post the
+        recap, once per week (``slot`` is unused: the week names the recap)."""
+        result = await self.gather(sub, now=now)
+        today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
+        if stopping is not None and stopping.is_set():
+            result.interrupted = True
+            return result
+        if self.recaps is not None and recap_due(today) and not result.unreachable:
+            await self.send_recap(sub, send, today, result)
+        return result
+
+    async def gather(self, sub: Subscription, now: datetime | None = None) -> DigestResult:
+        """Summarize (into the cache) and archive today's papers of ``sub`` without posting:
+        each is recorded in the delivery log, as a card would be, and in the archive unposted."""
+        picked = await self.collect(sub, now=now)
+        found, result = picked.found, DigestResult()
+        result.announced, result.already = found.announced, picked.already
+        result.no_announcements = found.no_announcements and picked.nothing_new
+        result.failed, result.quota = list(picked.failed), picked.quota
+        today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
+        kept = [s.meta for s, _ in picked.papers] + picked.beyond_cap
+        if not found.no_announcements:
+            report = report_of(
+                sub,
+                found,
+                today,
+                posted=kept,
+                beyond_cap=[],
+                already=picked.already,
+                failed=picked.failed,
+            )
+            await self.reports.save(sub.id, report)
+        self._count(found)
+        for meta in kept:
+            if await self.deliveries.claim(sub.chat, meta.id.base):
+                why = found.why.get(str(meta.id))
+                card = DeliveredCard(paper=str(meta.id), day=today, why=why, posted=False)
+                await self.archive.record_card(sub.id, card)
+                result.gathered.append(str(meta.id))
+        await self._remember_failed(sub, result.failed)
+        return result
+
+    async def send_recap(
+        self, sub: Subscription, send: Send, today: date, result: DigestResult
+    ) -> None:
+        """Post the week's recap of ``sub`` unless this week's went out already (any process).
+
+        A week without papers gets its one line only with ``--notify-empty``.
+        """
+        assert self.recaps is not None
+        item = f"recap:{sub.id}:{week_of(today)}"
+        if await self.deliveries.has(sub.chat, item):
+            return
+        recap = await self.recaps.make(sub, today)
+        if not recap.papers:
+            if sub.notify_empty:
+                await self._send_once(sub.chat, item, empty_recap(sub, recap.since, today), send)
+            result.recap = "nothing this week"
+            return
+        if await self._send_once(sub.chat, item, recap_post(recap), send, result):
+            result.recap = f"recap posted ({len(recap.papers)} papers, {len(recap.themes)} themes)"
 
 
 def waiting_for_quota(sub: Subscription, picked: Collected) -> str:

@@ -220,10 +220,9 @@ class DigestScheduler:
         if task is not None:
             self._running.add(task)
         try:
+            run = self.runner.run_weekly if sub.weekly else self.runner.run  # weekly: a recap
             with self.metrics.digest_duration.time():
-                result = await self.runner.run(
-                    sub, self.send, key, now=self.clock(), stopping=self._stopping
-                )
+                result = await run(sub, self.send, key, now=self.clock(), stopping=self._stopping)
             if result.interrupted:  # shutting down: the slot stays open for the next tick
                 log.info("digest %s slot %s interrupted: %s", sub.id, key, result.describe())
                 return result

@@ -1,15 +1,17 @@
-"""``GET /healthz`` and ``GET /metrics`` over HTTP, served by aiohttp inside the bot's event loop.
+"""``GET /healthz`` and ``GET /metrics`` over HTTP, served by aiohttp inside the bot's event loop,
+and any further routes it is handed (the subscription pages and feeds of ``bot.web.site``).
 
 The server knows nothing of the app: it is handed a Redis ping, a callable that reports each
-platform adapter's connected state, and the ``Metrics`` to render. It binds 127.0.0.1 unless
-told otherwise (0.0.0.0 in a container, where the orchestrator probes it from outside).
+platform adapter's connected state, the ``Metrics`` to render and the extra routes. It binds
+127.0.0.1 unless told otherwise (0.0.0.0 in a container, where the orchestrator probes it from
+outside, or behind the reverse proxy PAPERBOT_PUBLIC_URL names).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -103,8 +105,10 @@ class HealthServer:
         host: str = "127.0.0.1",
         port: int = 9108,
         ping_timeout_s: float = PING_TIMEOUT_S,
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
         self.metrics = metrics
+        self.routes = tuple(routes)
         self.host = host
         self.port = port
         self._ping = redis_ping
@@ -126,6 +130,7 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
+        app.add_routes(self.routes)
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S
         )

@@ -9,6 +9,8 @@ Cache (``bot.infra.cache.Cache``; strings hold JSON unless said otherwise):
 - ``meta:<paper>``: string, 30 days; arXiv metadata by id as asked and as versioned
   (PaperService, Discovery).
 - ``feed:<category>:<hour>``: string, 20 minutes; a category's listing for one hour (Discovery).
+- ``replaced:<category>:<hour>``: string, 20 minutes; the versioned ids a category's feed lists
+  as replacements (new versions of earlier papers) in that hour (UpdateReplies).
 - ``text:<versioned>``: string, 30 days; a version's sections and code links (PaperService).
 - ``fig:<versioned>``: bytes, 30 days; its teaser figure; ``figinfo:<versioned>`` its mime and
   caption (PaperService).
@@ -17,6 +19,8 @@ Cache (``bot.infra.cache.Cache``; strings hold JSON unless said otherwise):
 - ``answer:<versioned>:<language>:<model>:<prompts>:<question hash>``: string; an answer to a
   history-free question (QAService).
 - ``vectors:<versioned>:<provider>:<model>:<size>:<format>``: bytes; passage vectors (Embeddings).
+- ``recap:<language>:<model>:<prompts>:<input hash>``: string, 14 days; a weekly recap's theme
+  names and overviews as the model wrote them, for one grouping of papers (Recaps).
 - ``<any cache key>:lock``: string, seconds; who computes that key now (Cache.get_or_compute).
 
 Stores:
@@ -28,7 +32,8 @@ Stores:
 - ``sub:<id>``: string, no expiry; a subscription; ``subs:chat:<chat>`` set of a chat's ids;
   ``subs:all`` set of every id (SubscriptionStore).
 - ``sub:<id>:retry``: set; papers whose delivery failed, retried next digest (DigestRunner).
-- ``delivered:<chat>``: sorted set, records kept 120 days; what a chat was sent (DeliveryLog).
+- ``delivered:<chat>``: sorted set, records kept 120 days; what a chat was sent (DeliveryLog),
+  including ``update:<paper>:<kind>:<what>`` for each reply under a changed paper (UpdateReplies).
 - ``digest:<sub>:<slot>:prepared|claim|done``: string, 14 days / 2 minutes / 14 days; who
   prefetched the slot's summaries, the sender's claim on it, and that it was sent
   (DigestScheduler). The stored word for prefetching stays ``prepared`` so that running
@@ -40,6 +45,11 @@ Stores:
 - ``feedback:<chat>:votes``: hash, no expiry; "<paper> <user>" -> +1/-1, one vote per user per
   paper; ``feedback:<chat>:papers``: hash, no expiry; paper -> its id, title and abstract as JSON,
   while someone's vote on it stands (FeedbackStore).
+- ``follows:<chat>``: hash, no expiry; a followed author's name key -> the name as the chat
+  wrote it, who added it and when, as JSON (FollowStore).
+- ``authors:<family name>:<window>``: string, 3 days; the papers arXiv's ``au:`` search found
+  for a family name over one submission window (``recent`` for /follow's look-up), shared by
+  every chat following someone of that name (FollowFinder).
 """
 
 from __future__ import annotations
@@ -66,6 +76,11 @@ def meta(prefix: str, paper: str) -> str:
 def feed(prefix: str, category: str, hour: str) -> str:
     """One arXiv category's listing as fetched in one hour."""
     return f"{prefix}feed:{category}:{hour}"
+
+
+def replaced(prefix: str, category: str, hour: str) -> str:
+    """The replacements (new versions) a category's announcement feed lists in one hour."""
+    return f"{prefix}replaced:{category}:{hour}"
 
 
 def text(prefix: str, versioned: str) -> str:
@@ -98,6 +113,11 @@ def answer(
 ) -> str:
     """An answer about one version; ``question`` is the normalized question's hash."""
     return f"{prefix}answer:{versioned}:{language}:{model}:{prompts}:{question}"
+
+
+def recap(prefix: str, language: str, model: str, prompts: str, digest: str) -> str:
+    """A recap's theme names and overviews; ``digest`` is the hash of the model's input."""
+    return f"{prefix}recap:{language}:{model}:{prompts}:{digest}"
 
 
 def vectors(prefix: str, versioned: str, provider: str, model: str, size: str, form: int) -> str:
@@ -194,3 +214,23 @@ def digest_reports(prefix: str, sub_id: str) -> str:
 def llm_quota(prefix: str, model_id: str) -> str:
     """A model (``gemini/gemini-2.5-flash``) out of quota until the record expires."""
     return f"{prefix}quota:{model_id}"
+
+
+def web_token(prefix: str, sub_id: str) -> str:
+    """A subscription's current web token (its page and feed live at ``/s/<token>``)."""
+    return f"{prefix}web:sub:{sub_id}"
+
+
+def web_subscription(prefix: str, token: str) -> str:
+    """Which subscription a web token opens (deleted when the token is revoked)."""
+    return f"{prefix}web:token:{token}"
+
+
+def follows(prefix: str, where: ChatRef) -> str:
+    """The authors a chat follows: name key -> the name as written, by whom, when."""
+    return f"{prefix}follows:{where.key()}"
+
+
+def author_search(prefix: str, family: str, window: str) -> str:
+    """Papers arXiv's author search found for a family name over one submission window."""
+    return f"{prefix}authors:{family}:{window}"

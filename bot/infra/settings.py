@@ -89,6 +89,8 @@ class Settings(EnvSettings):
     )
     # 0: no /healthz or /metrics server
     metrics_port: Whole = Field(9108, ge=0, validation_alias=_env("METRICS_PORT"))
+    # where that server is reached from outside: /feed's links to the pages and feeds
+    public_url: HttpUrl | None = Field(None, validation_alias=_env("PUBLIC_URL"))
     llm_concurrency: Whole = Field(4, ge=1, validation_alias=_env("LLM_CONCURRENCY"))
     llm_rpm: Whole = Field(0, ge=0, validation_alias=_env("LLM_RPM"))
     arxiv_rss_url: HttpUrl = Field(ARXIV_RSS_URL, validation_alias=_env("ARXIV_RSS_URL"))

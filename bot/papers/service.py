@@ -135,19 +135,42 @@ class PaperService:
 
     async def figure(self, meta: PaperMeta) -> Figure | None:
         """The teaser figure stored when the full text was read (None when the paper has none)."""
-        data = await self.cache.get_bytes(keys.figure(self.cache.prefix, meta.id.versioned))
+        return await self.cached_figure(meta.id)
+
+    async def cached_summary(self, paper: PaperId, language: Language) -> PaperSummary | None:
+        """A version's summary when it is already cached, else None: reads Redis only, never
+        arXiv or the model (the subscription pages show what was written, nothing new)."""
+        return await self.cache.get_model(self._summary_key_of(paper, language), PaperSummary)
+
+    async def cached_meta(self, paper: PaperId) -> PaperMeta | None:
+        """A version's metadata when it is cached, else None (Redis only, never arXiv)."""
+        return await self.cache.get_model(keys.meta(self.cache.prefix, str(paper)), PaperMeta)
+
+    async def cached_figure_info(self, paper: PaperId) -> FigureInfo | None:
+        """What is stored beside a version's figure (type, caption, public URL), without
+        reading the figure; None when it has none (Redis only)."""
+        return await self.cache.get_model(
+            keys.figure_info(self.cache.prefix, paper.versioned), FigureInfo
+        )
+
+    async def cached_figure(self, paper: PaperId) -> Figure | None:
+        """A version's stored figure, or None (Redis only)."""
+        data = await self.cache.get_bytes(keys.figure(self.cache.prefix, paper.versioned))
         if not data:
             return None
         info = await self.cache.get_model(
-            keys.figure_info(self.cache.prefix, meta.id.versioned), _FigureInfo
+            keys.figure_info(self.cache.prefix, paper.versioned), FigureInfo
         )
-        info = info or _FigureInfo()
+        info = info or FigureInfo()
         return Figure(data=data, mime=info.mime, caption=info.caption, source_url=info.source_url)
 
     def _summary_key(self, meta: PaperMeta, language: Language) -> str:
+        return self._summary_key_of(meta.id, language)
+
+    def _summary_key_of(self, paper: PaperId, language: Language) -> str:
         return keys.summary(
             self.cache.prefix,
-            meta.id.versioned,
+            paper.versioned,
             language,
             self.summarizer.model_id,
             f"{self.prompt_fingerprint}.{SUMMARY_FORM}",
@@ -287,7 +310,7 @@ class PaperService:
 
     async def _store_figure(self, meta: PaperMeta, figure: Figure) -> None:
         version = meta.id.versioned
-        info = _FigureInfo(mime=figure.mime, caption=figure.caption, source_url=figure.source_url)
+        info = FigureInfo(mime=figure.mime, caption=figure.caption, source_url=figure.source_url)
         await self.cache.set_model(keys.figure_info(self.cache.prefix, version), info, VERSION_TTL)
         await self.cache.set_bytes(
             keys.figure(self.cache.prefix, version), figure.data, VERSION_TTL
@@ -321,7 +344,9 @@ def own_code_urls(meta: PaperMeta, front_matter: str, body: str) -> tuple[str, .
     return find_code_urls(*releases)[:3]
 
 
-class _FigureInfo(BaseModel):
+class FigureInfo(BaseModel):
+    """What is stored beside a figure's bytes: its type, caption and where arXiv serves it."""
+
     mime: str = "image/png"
     caption: str = ""
     source_url: str | None = None

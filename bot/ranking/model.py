@@ -209,7 +209,8 @@ class _DenseSpace(_Space):
         x = np.vstack([positives, self.dense.disliked, self.dense.candidates[negatives]])
         y = np.zeros(len(x))
         y[: len(positives)] = 1.0
-        model = LogisticRegression(C=C_DENSE, class_weight="balanced")
+        # A few hundred rows of a few hundred dimensions: liblinear is ~5x faster than lbfgs.
+        model = LogisticRegression(C=C_DENSE, class_weight="balanced", solver="liblinear")
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             model.fit(x, y)
         return np.asarray(model.predict_proba(self.dense.candidates)[:, 1], dtype=np.float64)

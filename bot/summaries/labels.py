@@ -44,6 +44,10 @@ _LABELS: dict[str, dict[Language, str]] = {
         "en": "Why: matches your description ({score})",
         "zh": "推荐理由：符合订阅描述（{score}）",
     },
+    "why_followed": {
+        "en": "Why: by {author}, whom you follow",
+        "zh": "推荐理由：你关注的作者 {author} 的新论文",
+    },
     "fate_delivered": {"en": "delivered on {day}", "zh": "已于 {day} 推送"},
     "fate_later_version": {
         "en": "{version} is a later version of the one delivered on {day} (not sent again)",

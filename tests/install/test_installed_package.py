@@ -90,6 +90,24 @@ def test_the_installed_package_reads_nothing_from_the_checkout(
     assert prompt == (REPO / "prompts" / "summary_system.md").read_text(encoding="utf-8")
 
 
+def test_the_installed_package_ships_and_renders_the_page_templates(
+    installed: Installed, elsewhere: Path
+) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        shipped = {n for n in wheel.namelist() if n.startswith("bot/web/templates/")}
+    assert {f"bot/web/templates/{n}" for n in ("page.html", "card.html", "feed.xml")} <= shipped
+    page, feed = in_venv(
+        installed,
+        elsewhere,
+        "import json; from bot.digests.subscriptions import Subscription;"
+        "from bot.web.pages import Digests; from bot.web.render import Links, feed_xml, page_html;"
+        "d = Digests(Subscription(id='ab12cd', platform='test', chat_id='c', categories=('cs.CV',)), ());"
+        "print(json.dumps([page_html(d, Links.relative('t')), feed_xml(d, Links.under('http://h', 't'))]))",
+    )
+    assert "<h1>cs.CV</h1>" in page and "No digest has been delivered yet" in page
+    assert feed.startswith('<?xml version="1.0" encoding="utf-8"?>') and "<entry>" not in feed
+
+
 def test_every_installed_library_is_the_version_constraints_txt_pins(
     installed: Installed, elsewhere: Path
 ) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from bot.arxiv.ids import parse_id
 from support.rssgen import RssItemSpec, empty_feed, error_feed, rss_feed
 
+from .arxiv_query import matcher
 from .httpfake import Recorded, Reply, ScriptedServer
 
 FIGURE_TYPES = {
@@ -192,12 +193,11 @@ class FakeArxiv(ScriptedServer):
                 found.append(paper)
         search = " ".join(query.get("search_query", []))
         if search and not ids:
-            words = [w.split(":", 1)[-1].lower() for w in search.split() if w not in ("AND", "OR")]
-            for versions in self.papers.values():
-                latest = versions[-1]
-                hay = f"{latest.title} {latest.abstract}".lower()
-                if all(w in hay for w in words):
-                    found.append(latest)
+            wanted = matcher(search)  # fields, booleans, phrases, dates: see arxiv_query
+            found = [v[-1] for v in self.papers.values() if wanted(v[-1])]
+            if query.get("sortBy") == ["submittedDate"]:
+                newest_first = query.get("sortOrder") != ["ascending"]
+                found.sort(key=lambda p: p.published, reverse=newest_first)
         limit = int(query.get("max_results", ["100"])[0])
         start = int(query.get("start", ["0"])[0])
         body = atom_feed(found[start : start + limit], total=len(found))

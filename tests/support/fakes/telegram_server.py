@@ -558,6 +558,15 @@ class FakeTelegram(ScriptedServer):
         if not text.strip():
             return _error(400, "Bad Request: message text is empty")
         fields: dict[str, Any] = {"text": text, "from": self._bot_user(), **_extras(params)}
+        if "reply_parameters" in params:  # like Telegram: the replied message, if it exists
+            reply = json.loads(params["reply_parameters"])
+            replied = self._state.messages.get((int(params["chat_id"]), reply["message_id"]))
+            if replied is not None:
+                fields["reply_to_message"] = {
+                    k: v for k, v in replied.items() if k != "reply_to_message"
+                }
+            elif not reply.get("allow_sending_without_reply"):
+                return _error(400, "Bad Request: message to be replied not found")
         if "link_preview_options" in params:
             preview = _preview_options(params["link_preview_options"])
             if isinstance(preview, Reply):
