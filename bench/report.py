@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python bench/report.py [--chats 60] [--dry-run]
 
 Runs bench/summarize.py, bench/digest.py, bench/prefetch.py, bench/answers.py,
-bench/retrieval.py, bench/relevance.py, bench/claims.py and bench/html_pages.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
+bench/retrieval.py, bench/relevance.py, bench/claims.py, bench/html_pages.py, bench/page.py and
+bench/recap.py in their own processes (their stdout is parsed), and bench/cost.py and bench/memory.py through their functions;
 the table goes between ``<!-- bench:start -->`` and ``<!-- bench:end -->`` in README.md (added
 under a "Benchmarks" heading at the end when absent). The entry point is ``report()``, not ``main()``,
 so that bench/run_all.py does not run it (it would rerun every benchmark and rewrite the README).
@@ -337,6 +338,43 @@ def html_rows(out: str) -> list[Row]:
     return rows
 
 
+def page_rows(out: str) -> list[Row]:
+    """A 30-day subscription's page and feed: render time and size."""
+    m = find(
+        r"^page: (\d+) cards, p50 ([\d.]+) ms, ([\d.]+) KiB \(([\d.]+) KiB gzip\); "
+        r"feed ([\d.]+) KiB \(([\d.]+) KiB gzip\)",
+        out,
+    )
+    if m is None:
+        return []
+    return [
+        [
+            f"subscription page, 30 days ({m[1]} cards)",
+            f"p50 {m[2]} ms, {m[3]} KiB ({m[4]} KiB gzip)",
+            "no model or arXiv call while serving",
+            "Jinja2, from the Redis caches",
+        ],
+        ["Atom feed of the same 30 days", f"{m[5]} KiB ({m[6]} KiB gzip)", "-", "-"],
+    ]
+
+
+def recap_rows(out: str) -> list[Row]:
+    """The weekly recap's tokens against summarizing the week afresh."""
+    m = find(r"^recap: one call\s+1\s+(\d+) / (\d+)", out)
+    fresh = find(r"^summarizing the week afresh\s+(\d+)\s+(\d+) / (\d+)", out)
+    share = find(r"^recap / afresh: ([\d.]+) of the tokens", out)
+    if m is None or fresh is None or share is None:
+        return []
+    return [
+        [
+            f"weekly recap of {fresh[1]} papers (one model call)",
+            f"{m[1]} tokens in, {m[2]} out",
+            f"afresh: {fresh[2]} in, {fresh[3]} out ({fresh[1]} calls)",
+            f"{float(share[1]) * 100:.1f}% of the tokens",
+        ]
+    ]
+
+
 def prefetch_rows(out: str) -> list[Row]:
     """A digest's wall time at its minute, cold and with its summaries written ahead."""
     m = find(rf"^digest at its time: cold {NUM} s, prefetched {NUM} s", out)
@@ -435,6 +473,8 @@ ROW_STARTS = {
     ),
     "claims": ("planted claims", "faithful claims", "time the claim check"),
     "html_pages": ("arXiv HTML page",),
+    "page": ("subscription page", "Atom feed"),
+    "recap": ("weekly recap",),
 }
 
 
@@ -497,6 +537,8 @@ def report(argv: list[str] | None = None) -> int:
         ("relevance", lambda: relevance_rows(run_script("relevance", timeout=1800))),
         ("claims", lambda: claims_rows(run_script("claims"))),
         ("html_pages", lambda: html_rows(run_script("html_pages"))),
+        ("page", lambda: page_rows(run_script("page"))),
+        ("recap", lambda: recap_rows(run_script("recap"))),
         ("cost", cost_rows),
         ("memory", memory_rows),
     ]

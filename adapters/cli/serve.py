@@ -32,18 +32,43 @@ def banner(core: Core, adapters: Sequence[str]) -> str:
     )
 
 
+def http_server(core: Core, settings: Settings) -> HealthServer | None:
+    """The HTTP server (health, metrics, subscription pages and feeds), unless its port is 0."""
+    if not settings.metrics_port:
+        return None
+    return HealthServer(
+        core.metrics,
+        redis_ping=redis_ping(core.redis),
+        adapters=core.adapter_states,
+        host=settings.metrics_host,
+        port=settings.metrics_port,
+        routes=core.site.routes() if core.site is not None else (),
+    )
+
+
 async def chat(settings: Settings, stdin: TextIO | None = None) -> int:
     core = await build_core(settings)
+    server = http_server(core, settings)
     try:
         console = ConsoleAdapter(core, settings.data_dir / "figures", stdin=stdin)
         print(banner(core, ["console chat"]))
         print("Type /help, or /summarize 2408.13714. /quit or Ctrl-D leaves.")
+        if server is not None:
+            try:  # the pages and feeds of /feed; the chat works without them
+                await server.start()
+            except OSError as exc:
+                print(
+                    f"Pages and feeds are not served: port {settings.metrics_port}: {exc.strerror}"
+                )
+                server = None
         core.attach(console)
         await console.start()
         await core.scheduler.start()
         await console.finished.wait()
         return 0
     finally:
+        if server is not None:
+            await server.stop()
         await core.aclose()
 
 
@@ -71,16 +96,7 @@ async def run(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     print(banner(core, [a.platform for a in adapters]))
-    server = None
-    if settings.metrics_port:
-        server = HealthServer(
-            core.metrics,
-            redis_ping=redis_ping(core.redis),
-            adapters=core.adapter_states,
-            host=settings.metrics_host,
-            port=settings.metrics_port,
-            routes=core.site.routes() if core.site is not None else (),
-        )
+    server = http_server(core, settings)
     try:
         if server is not None:
             try:

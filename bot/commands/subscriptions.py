@@ -204,6 +204,15 @@ class SubscriptionCommands:
             f"at most {sub.max_papers} papers ({sub.detail}).",
             *preview_lines(found),
         ]
+        if sub.weekly:
+            lines[1] = (
+                f"A weekly recap on Fridays at {sub.at} {sub.zone}, in {sub.language}: the "
+                "week's papers are gathered every announcement day, no daily cards."
+            )
+        if sub.updates:
+            lines.insert(
+                2, "A reply under a paper's card when a new version is accepted or names its code."
+            )
         if args.hint:
             lines.append(f"Note: {args.hint}")
         await conversation.reply(Post(text="\n".join(lines)))

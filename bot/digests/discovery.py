@@ -55,6 +55,7 @@ class Found:
     cross_left: list[str] = field(default_factory=list)  # cross-list bases not included
     unmatched: list[str] = field(default_factory=list)  # announced bases the keywords missed
     followed: dict[str, str] = field(default_factory=dict)  # versioned id -> followed author
+    beyond_topic: int = 0  # followed authors' papers the topic itself did not pick
 
 
 class Discovery:
@@ -127,6 +128,7 @@ class Discovery:
             if hit.paper.id.base in first:
                 continue
             paper = topic.get(hit.paper.id.base, hit.paper)  # the announced version if listed
+            found.beyond_topic += hit.paper.id.base not in topic
             first[paper.id.base] = paper
             found.followed[str(paper.id)] = hit.name
             found.why[str(paper.id)] = label("why_followed", sub.language, author=hit.name)

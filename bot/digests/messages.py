@@ -36,6 +36,7 @@ def coverage(sub: Subscription, report: DigestReport, beyond_cap: int) -> str:
     below = len(report.below)
     counts: list[tuple[int, str, str, bool]] = [
         (report.matched, "matched", "匹配", True),
+        (report.followed, "by authors you follow", "来自关注的作者", report.followed > 0),
         (len(report.posted), "posted", "推送", True),
         (beyond_cap, "more as titles", "仅列标题", beyond_cap > 0),
         (below, "below the threshold", "低于阈值", report.threshold is not None),

@@ -34,6 +34,7 @@ class DigestReport(BaseModel):
     new: int = 0  # announced as new in the categories
     cross: int = 0  # announced as cross-lists
     matched: int = 0  # candidates after the keywords (before the threshold)
+    followed: int = 0  # papers by followed authors from beyond the topic (not counted matched)
     posted: list[str] = Field(default_factory=list)  # versioned ids of the cards
     already: int = 0  # matching papers the chat had received before
     failed: list[str] = Field(default_factory=list)  # versioned ids whose summary failed
@@ -106,7 +107,8 @@ def report_of(
         categories=sub.categories,
         new=found.new,
         cross=found.cross,
-        matched=len(found.papers) + len(found.below),
+        matched=len(found.papers) + len(found.below) - found.beyond_topic,
+        followed=found.beyond_topic,
         posted=[str(p.id) for p in posted],
         already=already,
         failed=list(failed),

@@ -42,20 +42,10 @@ from itertools import pairwise
 from typing import Literal
 
 from bot.papers.models import Analysis, FullText, PaperMeta
+from bot.summaries.claims import PROSE_FIELDS
 
 NOT_STATED = "not stated"
-TEXT_FIELDS = (
-    "summary",
-    "title_translation",
-    "background",
-    "past_methods",
-    "method",
-    "performance",
-    "significance",
-    "innovation",
-    "performance_assessment",
-    "workload",
-)
+TEXT_FIELDS = ("title_translation", *PROSE_FIELDS)  # every free-text field of an Analysis
 LIST_FIELDS = ("takeaways", "keywords", "method_steps")
 
 ProblemKind = Literal["placeholder", "residue", "name"]

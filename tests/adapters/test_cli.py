@@ -233,3 +233,43 @@ def test_digest_refuses_bad_arguments(env: dict[str, str]) -> None:
     ):
         result = paperbot(env, "digest", *args)
         assert result.returncode == 2 and says in result.stderr, result.stderr
+
+
+def test_the_console_chat_serves_the_feed_links_it_gives(tmp_path: Path, arxiv: FakeArxiv) -> None:
+    """`/feed` in the console chat (embedded Redis, no tokens) names pages that really open."""
+    import httpx
+    from support.servers import free_port
+
+    port = free_port()
+    settings = settings_for(arxiv, redis_url=None)
+    env = process_env(
+        settings, PAPERBOT_DATA_DIR=str(tmp_path / "data"), PAPERBOT_METRICS_PORT=str(port)
+    )
+    with subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli", "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        cwd=REPO,
+    ) as chat:
+        assert chat.stdin is not None and chat.stdout is not None
+        try:
+            chat.stdin.write("/subscribe cs.CV\n/feed\n")
+            chat.stdin.flush()
+            links: list[str] = []
+            for line in chat.stdout:
+                links += [w for w in line.split() if f"127.0.0.1:{port}/s/" in w]
+                if len(links) >= 2:
+                    break
+            page, feed = sorted(links, key=lambda link: link.endswith("feed.xml"))
+            opened = httpx.get(page, timeout=10)
+            assert opened.status_code == 200 and "cs.CV" in opened.text
+            atom = httpx.get(feed, timeout=10).headers["content-type"]
+            assert atom.startswith("application/atom")
+            chat.stdin.write("/quit\n")
+            chat.stdin.flush()
+            assert chat.wait(timeout=30) == 0
+        finally:
+            chat.kill()

@@ -220,7 +220,9 @@ async def test_a_week_then_recap_gives_themes_with_overviews_from_one_call_liked
 async def test_a_weekly_subscription_posts_only_the_recap_at_the_week_end_once(
     core: Core, arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str
 ) -> None:
-    sub_id = await subscribe(core, "cs.CV --weekly --at 08:00 --tz UTC")
+    said = (await say(core, "/subscribe cs.CV --weekly --at 08:00 --tz UTC")).text
+    assert "A weekly recap on Fridays at 08:00 UTC" in said and "Every announcement" not in said
+    sub_id = said.split("(")[1].split(")")[0]
     adapter = core.adapters["test"]
     assert isinstance(adapter, RecordingAdapter)
     clock = clock_of(core)

@@ -70,6 +70,7 @@ async def say(core: Core, text: str) -> Transcript:
 async def delivered(core: Core, args: str = "cs.CV --updates") -> tuple[str, str]:
     """Subscribe, get Monday's digest; the subscription id and the card's first message id."""
     said = (await say(core, f"/subscribe {args}")).text
+    assert ("a new version is accepted" in said) == ("--updates" in args)  # says what it does
     sub_id = said.split("(")[1].split(")")[0]
     digest = await say(core, "/digest")
     assert [p.paper_id for p in digest.posts if p.paper_id] == [f"{BASE}v1"]

@@ -138,6 +138,11 @@ async def test_a_followed_authors_paper_in_an_unsubscribed_category_arrives_firs
     assert lines[TOPIC] == "Why: matches talking head"
     assert JAMES not in posted and OFF not in posted  # another Saunders; off the topic
     assert len(result.sent) == 3
+    coverage = sent[0].text.splitlines()[1]  # the header counts only what the topic matched
+    assert coverage == (
+        "arXiv announced 3 in cs.CV (3 new, 0 cross-lists) · 2 matched · "
+        "1 by authors you follow · 3 posted"
+    )
 
     again = await say(core, "/digest")  # the same day again: nothing is sent twice
     assert cards(again) == []
