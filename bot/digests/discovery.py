@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pydantic import BaseModel
 
 from bot.arxiv.api import ArxivAPI
-from bot.arxiv.feeds import Announcement, feed_url, parse_announcements, select
+from bot.arxiv.feeds import Announcement, feed_url, parse_announcements, replacements, select
 from bot.arxiv.fetch import Fetcher
 from bot.arxiv.ids import parse_id
 from bot.digests.schedule import EASTERN, last_announcement, submission_window
@@ -37,6 +37,7 @@ class _Feed(BaseModel):
     ids: list[str]  # versioned ids of new items
     cross: list[str]  # versioned ids of cross-lists
     text: dict[str, str]  # versioned id -> title + abstract, for keyword matching
+    replaced: list[str] = []  # versioned ids of replacements (new versions), for --updates
 
 
 @dataclass
@@ -91,12 +92,18 @@ class Discovery:
                 ids=[str(a.paper) for a in new],
                 cross=[str(a.paper) for a in both if a.announce_type == "cross"],
                 text={str(a.paper): _text(a) for a in both},
+                replaced=[str(a.paper) for a in replacements(parsed.items)],
             )
 
         hour = now.astimezone(UTC).strftime("%Y%m%d%H")
         key = keys.feed(self.cache.prefix, category, hour)
         feed, _ = await self.cache.get_or_compute(key, _Feed, fetch, ttl=FEED_TTL)
         return feed
+
+    async def replaced(self, category: str, now: datetime) -> list[str]:
+        """The versioned ids a category's latest feed lists as replacements (new versions of
+        earlier papers), from the same cached read as the digests'."""
+        return (await self._feed(category, now)).replaced
 
     async def find(
         self, sub: Subscription, now: datetime | None = None, day: date | None = None

@@ -24,12 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel
-
 from bot.arxiv.api import ArxivAPI
 from bot.arxiv.comments import acceptance
-from bot.arxiv.feeds import feed_url, parse_announcements, replacements
-from bot.arxiv.fetch import Fetcher
 from bot.arxiv.ids import parse_id
 from bot.chat.contract import SentRef
 from bot.chat.post import Post
@@ -56,12 +52,6 @@ _PROMISE = re.compile(
     r"(?:acceptance|publication)|after\s+(?:acceptance|publication))\b",
     re.IGNORECASE,
 )
-
-
-class _Replaced(BaseModel):
-    """A category feed's replacement entries for one hour: versioned ids."""
-
-    ids: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +118,7 @@ def reply_text(change: Change, after: PaperMeta, language: Language) -> str:
 class UpdateReplies:
     """Finds the day's changed versions of a subscription's delivered papers and replies once."""
 
-    fetcher: Fetcher
-    rss_url: str
+    replaced: Callable[[str, datetime], Awaitable[list[str]]]  # Discovery.replaced
     api: ArxivAPI
     cache: Cache
     archive: DigestArchive
@@ -139,8 +128,7 @@ class UpdateReplies:
         """The replier over a digest runner's feeds, API, cache and archive."""
         discovery = runner.discovery
         return cls(
-            fetcher=discovery.fetcher,
-            rss_url=discovery.rss_url,
+            replaced=discovery.replaced,
             api=discovery.api,
             cache=discovery.cache,
             archive=runner.archive,
@@ -198,7 +186,7 @@ class UpdateReplies:
         """(card, version the chat saw, today's new version) of each delivered paper replaced."""
         newest: dict[str, PaperId] = {}
         for category in sub.categories:
-            for versioned in await self._replaced(category, now):
+            for versioned in await self.replaced(category, now):
                 paper = parse_id(versioned)
                 card = cards.get(paper.base) if paper is not None else None
                 if paper is None or card is None:
@@ -219,20 +207,6 @@ class UpdateReplies:
             if before is not None and after is not None:
                 found.append((card, before, after))
         return found
-
-    async def _replaced(self, category: str, now: datetime) -> list[str]:
-        """The versioned ids a category's feed lists as replacements (cached for the hour)."""
-
-        async def fetch() -> _Replaced:
-            download = await self.fetcher.get(feed_url(self.rss_url, [category]))
-            if download is None:
-                return _Replaced(ids=[])
-            parsed = parse_announcements(download.content)
-            return _Replaced(ids=[str(a.paper) for a in replacements(parsed.items)])
-
-        key = keys.replaced(self.cache.prefix, category, now.astimezone(UTC).strftime("%Y%m%d%H"))
-        listed, _ = await self.cache.get_or_compute(key, _Replaced, fetch, ttl=FEED_TTL)
-        return listed.ids
 
     async def _metas(self, papers: list[PaperId]) -> dict[str, PaperMeta]:
         """Metadata of paper versions: from the cache, the rest in one batch from the API."""

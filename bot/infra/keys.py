@@ -8,9 +8,8 @@ Cache (``bot.infra.cache.Cache``; strings hold JSON unless said otherwise):
 
 - ``meta:<paper>``: string, 30 days; arXiv metadata by id as asked and as versioned
   (PaperService, Discovery).
-- ``feed:<category>:<hour>``: string, 20 minutes; a category's listing for one hour (Discovery).
-- ``replaced:<category>:<hour>``: string, 20 minutes; the versioned ids a category's feed lists
-  as replacements (new versions of earlier papers) in that hour (UpdateReplies).
+- ``feed:<category>:<hour>``: string, 20 minutes; a category's listing for one hour, its
+  replacements (new versions, for UpdateReplies) included (Discovery).
 - ``text:<versioned>``: string, 30 days; a version's sections and code links (PaperService).
 - ``fig:<versioned>``: bytes, 30 days; its teaser figure; ``figinfo:<versioned>`` its mime and
   caption (PaperService).
@@ -76,11 +75,6 @@ def meta(prefix: str, paper: str) -> str:
 def feed(prefix: str, category: str, hour: str) -> str:
     """One arXiv category's listing as fetched in one hour."""
     return f"{prefix}feed:{category}:{hour}"
-
-
-def replaced(prefix: str, category: str, hour: str) -> str:
-    """The replacements (new versions) a category's announcement feed lists in one hour."""
-    return f"{prefix}replaced:{category}:{hour}"
 
 
 def text(prefix: str, versioned: str) -> str:

@@ -217,7 +217,7 @@ async def test_a_restart_mid_digest_finishes_the_message_in_flight_and_sends_the
     run = asyncio.create_task(core.scheduler.tick())
     for _ in range(200):
         await asyncio.sleep(0.02)
-        if adapter.sends == 1:  # the header is out, the first card is on its way
+        if adapter.started == 2:  # the header is out, the first card is on its way
             break
     await core.scheduler.stop()  # docker stop / SIGTERM: a graceful shutdown
     await run

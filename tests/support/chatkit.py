@@ -63,6 +63,7 @@ class RecordingAdapter:
         self.blocked: set[str] = set()
         self.block_after: int | None = None  # sends beyond this many hang (a dying process)
         self.send_delay = 0.0  # seconds each send takes (a platform's round trip)
+        self.started = 0  # sends begun (in flight or done)
         self.sends = 0
 
     connected = True
@@ -72,6 +73,7 @@ class RecordingAdapter:
 
     async def send(self, chat: ChatRef, post: Post) -> SentRef:
         """Record the post (a blocked chat raises ChatUnreachable)."""
+        self.started += 1
         if self.block_after is not None and self.sends >= self.block_after:
             await asyncio.Event().wait()
         await asyncio.sleep(self.send_delay)
