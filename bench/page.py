@@ -10,9 +10,13 @@ with a realistic English summary in the summary cache (``cost.realistic_analysis
 lengths of a real answer, each cut from its own stretch of English: the standard library's
 docstrings) and a teaser figure, and the day's coverage line. The real core's
 HTTP server then serves ``/s/<token>`` and ``/s/<token>/feed.xml`` to httpx ``--requests``
-times each. Printed: the wall time per request (Redis reads, templates, compression), the part
-spent gathering from Redis and the part rendering the template, and the sizes as sent
-uncompressed and gzip-compressed. No model or arXiv call is made (checked).
+times each, three ways: afresh (the archive was just written, as when a digest lands: the cards
+are gathered and the body rendered), again unchanged (served from the rendered bodies) and as a
+poll with the ETag (304). Printed: the wall time per request, the longest the event loop went
+without running a 1 ms timer during the fresh requests, the part of one fresh request spent
+gathering from Redis and the part rendering the templates, and the sizes as sent uncompressed
+and gzip-compressed (the page holds the newest 300 cards, the feed the newest 100). No model or
+arXiv call is made (checked).
 """
 
 # ruff: noqa: E402 (the paths must be set before bot and the test helpers are imported)
@@ -31,6 +35,7 @@ import gzip
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -52,7 +57,7 @@ from bot.infra import keys
 from bot.infra.health_server import HealthServer, redis_ping
 from bot.papers.models import FullText, PaperId, PaperMeta, PaperSummary, TextSection
 from bot.papers.service import SUMMARY_FORM, VERSION_TTL, FigureInfo
-from bot.web.render import Links, feed_xml, page_html
+from bot.web.render import MAX_PAGE_CARDS, Links, feed_xml, page_html
 
 DOCUMENTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 LAST_DAY = date(2024, 11, 29)  # a Friday
@@ -63,7 +68,10 @@ AUTHORS = ("Jack Saunders", "Vinay Namboodiri", "Mei Chen", "Ada Lovelace", "Ala
 class Measured:
     """Per-request wall times and sizes of one URL."""
 
-    seconds: list[float]
+    seconds: list[float]  # rendered afresh (the archive changed just before)
+    cached: list[float]  # unchanged since the last request
+    polled: list[float]  # If-None-Match with the ETag: 304
+    stall: float  # the longest the event loop was held during the fresh requests
     raw_bytes: int
     gzip_bytes: int
     wire_bytes: int  # as the server sent it to a client accepting gzip/deflate
@@ -154,19 +162,70 @@ async def fill(core: Core, sub: Subscription, days: int, per_day: int) -> int:
     return count
 
 
-async def measure(server: HealthServer, path: str, requests: int) -> Measured:
-    """GET ``path`` ``requests`` times (uncompressed), then once as a browser would."""
+class LoopWatch:
+    """The longest gap between ticks of a 1 ms timer: how long the event loop was held."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last - 0.001)
+            last = now
+
+    def __enter__(self) -> LoopWatch:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def timed(
+    client: httpx.AsyncClient, path: str, **headers: str
+) -> tuple[float, httpx.Response]:
+    """One GET and its wall time."""
+    started = time.perf_counter()
+    response = await client.get(path, headers=headers)
+    return time.perf_counter() - started, response
+
+
+async def measure(
+    server: HealthServer, path: str, requests: int, written: Callable[[], Awaitable[None]]
+) -> Measured:
+    """GET ``path`` ``requests`` times each afresh (``written`` changes the archive first),
+    unchanged and as an ETag poll (uncompressed), then once as a browser would."""
     seconds: list[float] = []
-    async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=60) as client:
+    cached: list[float] = []
+    polled: list[float] = []
+    plain = {"Accept-Encoding": "identity"}
+    async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=120) as client:
+        with LoopWatch() as watch:
+            for _ in range(requests):
+                await written()
+                took, response = await timed(client, path, **plain)
+                seconds.append(took)
+                assert response.status_code == 200, response.status_code
         for _ in range(requests):
-            started = time.perf_counter()
-            response = await client.get(path, headers={"Accept-Encoding": "identity"})
-            seconds.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.status_code
+            took, again = await timed(client, path, **plain)
+            cached.append(took)
+            assert again.status_code == 200 and again.content == response.content
+            took, poll = await timed(
+                client, path, **plain, **{"If-None-Match": again.headers["etag"]}
+            )
+            polled.append(took)
+            assert poll.status_code == 304, poll.status_code
         body = response.content
         wire = await client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
         wire_bytes = int(wire.headers.get("content-length") or len(wire.content))
-    return Measured(seconds, len(body), len(gzip.compress(body)), wire_bytes)
+    return Measured(
+        seconds, cached, polled, watch.longest, len(body), len(gzip.compress(body)), wire_bytes
+    )
 
 
 async def run(args: argparse.Namespace) -> tuple[int, Measured, Measured, float, float, int]:
@@ -187,14 +246,21 @@ async def run(args: argparse.Namespace) -> tuple[int, Measured, Measured, float,
             port=free_port(),
             routes=core.site.routes(),
         )
+        archive = core.scheduler.runner.archive
+        (last_day,) = await archive.days(sub.id, since=LAST_DAY)
+
+        async def written() -> None:  # the archive changes, as when a digest lands
+            await archive.record_day(sub.id, last_day)
+
         await server.start()
         try:
-            page = await measure(server, f"/s/{token}", args.requests)
-            feed = await measure(server, f"/s/{token}/feed.xml", args.requests)
+            page = await measure(server, f"/s/{token}", args.requests, written)
+            feed = await measure(server, f"/s/{token}/feed.xml", args.requests, written)
             started = time.perf_counter()
-            digests = await core.site.pages.digests(sub)
+            digests = await core.site.pages.digests(sub, MAX_PAGE_CARDS)
             gathered = time.perf_counter() - started
-            assert len(digests.cards) == cards, (len(digests.cards), cards)
+            assert digests.total == cards, (digests.total, cards)
+            assert len(digests.cards) == min(cards, MAX_PAGE_CARDS)
             started = time.perf_counter()
             page_html(digests, Links.relative(token))
             feed_xml(digests, Links.under(server.url, token))
@@ -232,22 +298,28 @@ def main(argv: list[str] | None = None) -> int:
             name,
             ms(m.seconds, 0.5),
             ms(m.seconds, 0.95),
+            f"{m.stall * 1000:.1f}",
+            ms(m.cached, 0.5),
+            ms(m.polled, 0.5),
             kib(m.raw_bytes),
             kib(m.gzip_bytes),
             kib(m.wire_bytes),
         ]
         for name, m in (("page /s/<token>", page), ("feed /s/<token>/feed.xml", feed))
     ]
-    print(table(["served", "p50 ms", "p95 ms", "KiB", "gzip KiB", "sent KiB"], rows))
+    heads = ["served", "fresh p50 ms", "fresh p95 ms", "loop held ms", "unchanged p50 ms"]
+    print(table([*heads, "304 p50 ms", "KiB", "gzip KiB", "sent KiB"], rows))
+    shown = min(cards, MAX_PAGE_CARDS)
     print(
-        f"\nof one request: gathering {cards} cards from Redis {gathered * 1000:.1f} ms; "
-        f"rendering page + feed {rendered * 1000:.1f} ms"
+        f"\nof one fresh request: gathering {shown} of {cards} cards from Redis "
+        f"{gathered * 1000:.1f} ms; rendering page + feed {rendered * 1000:.1f} ms"
     )
     print(f"calls to the model or arXiv while serving: {outside}")
     print(
         f"page: {cards} cards, p50 {ms(page.seconds, 0.5)} ms, {kib(page.raw_bytes)} KiB "
         f"({kib(page.gzip_bytes)} KiB gzip); feed {kib(feed.raw_bytes)} KiB "
-        f"({kib(feed.gzip_bytes)} KiB gzip)"
+        f"({kib(feed.gzip_bytes)} KiB gzip); unchanged p50 {ms(page.cached, 0.5)} ms, "
+        f"304 p50 {ms(page.polled, 0.5)} ms"
     )
     return 0 if outside == 0 else 1
 

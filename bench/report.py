@@ -342,7 +342,7 @@ def page_rows(out: str) -> list[Row]:
     """A 30-day subscription's page and feed: render time and size."""
     m = find(
         r"^page: (\d+) cards, p50 ([\d.]+) ms, ([\d.]+) KiB \(([\d.]+) KiB gzip\); "
-        r"feed ([\d.]+) KiB \(([\d.]+) KiB gzip\)",
+        r"feed ([\d.]+) KiB \(([\d.]+) KiB gzip\)(?:; unchanged p50 ([\d.]+) ms, 304 p50 ([\d.]+) ms)?",
         out,
     )
     if m is None:
@@ -350,9 +350,9 @@ def page_rows(out: str) -> list[Row]:
     return [
         [
             f"subscription page, 30 days ({m[1]} cards)",
-            f"p50 {m[2]} ms, {m[3]} KiB ({m[4]} KiB gzip)",
+            f"p50 {m[2]} ms fresh, {m[3]} KiB ({m[4]} KiB gzip)",
+            f"unchanged p50 {m[7]} ms, 304 p50 {m[8]} ms" if m[7] else "-",
             "no model or arXiv call while serving",
-            "Jinja2, from the Redis caches",
         ],
         ["Atom feed of the same 30 days", f"{m[5]} KiB ({m[6]} KiB gzip)", "-", "-"],
     ]

@@ -46,8 +46,9 @@ def _cannot_parse(exc: BadRequest) -> bool:
 class Delivery:
     """Sends posts and status lines; retries network errors; raises ChatUnreachable for lost chats.
 
-    The ids of posts about a paper are noted in ``posts`` (the core's one memory of them), and
-    the keyboard of a card with vote buttons in ``keyboards`` (for a reaction to retally it).
+    The ids of posts about a paper are noted in ``posts`` (the core's one memory of them), the
+    message under a card's vote buttons as one that takes votes by reaction, and that card's
+    keyboard in ``keyboards`` (for a reaction to retally it).
     """
 
     def __init__(
@@ -113,13 +114,17 @@ class Delivery:
                 raise ChatUnreachable(target, exc.message) from None
         else:
             raise RuntimeError(f"chat {chat.chat_id} keeps migrating")
-        keyboard = card_keyboard(rendered)
-        if rendered.votes and keyboard is not None and messages and self.keyboards is not None:
+        card = card_keyboard(rendered) if rendered.votes and messages else None  # 👍/👎 below
+        if card is not None and self.keyboards is not None:
             last = messages[-1]  # the one under the buttons (Telegram's numeric chat id)
-            self.keyboards.note((last.chat_id, last.message_id), keyboard)
+            self.keyboards.note((last.chat_id, last.message_id), card)
         ids = tuple(str(m.message_id) for m in messages)
         if post.paper_id and self.posts is not None:
-            await self.posts.remember(target, ids, post.paper_id)
+            if card is not None:  # only the message under the buttons takes votes by reaction
+                await self.posts.remember(target, ids[:-1], post.paper_id)
+                await self.posts.remember(target, ids[-1:], post.paper_id, votes=True)
+            else:
+                await self.posts.remember(target, ids, post.paper_id)
         return SentRef(target, ids)
 
     async def _pieces(

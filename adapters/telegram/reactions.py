@@ -13,7 +13,10 @@ Not counted, by design:
   vote is one member's;
 * reactions in a forum supergroup: the update does not say which topic the message is in, and
   each topic keeps its own votes (its buttons work);
-* other emoji, and reactions on messages that are not one of the bot's paper cards.
+* other emoji, and reactions on any message without vote buttons: a /summarize card, an /ask
+  answer, an update reply (a 👍 there praises the answer, not the paper) or a digest's header.
+  Which messages carry the buttons is kept in Redis with the post memory
+  (:meth:`~bot.chat.contract.PostMemory.card_paper`), so it holds across restarts and processes.
 
 The tally on the card's buttons: the Bot API cannot read a message's keyboard, so it is shown
 anew only when this process knows the card's keyboard (it delivered the card or saw a tap on
@@ -80,8 +83,8 @@ async def on_reaction(
     if not changes:
         return
     chat = ChatRef(PLATFORM, str(reaction.chat.id))
-    paper = await host.posts.paper_of(chat, str(reaction.message_id))
-    if paper is None:  # not a card of ours
+    paper = await host.posts.card_paper(chat, str(reaction.message_id))
+    if paper is None:  # not one of our cards with vote buttons
         return
     key: CardKey = (reaction.chat.id, reaction.message_id)
     async with cards.locks.hold(key):  # votes on one card recorded one at a time

@@ -219,7 +219,8 @@ async def build_core(settings: Settings) -> Core:
         default_language=settings.language,
         patience=patience,
     ).register()
-    SubscriptionCommands(
+    tokens = WebTokens(redis, prefix)  # the subscriptions' pages and feeds
+    manage = SubscriptionCommands(
         store=subscriptions,
         chats=chats,
         discovery=discovery,
@@ -229,12 +230,14 @@ async def build_core(settings: Settings) -> Core:
         resolve_channel=_channel_resolver(adapters),
         feedback=feedback,
         quota=quota,
-    ).register(router)
+        web_tokens=tokens,
+    )
+    manage.register(router)
     WhyCommands(papers=papers, runner=runner).register(router)
-    tokens = WebTokens(redis, prefix)  # the subscriptions' pages and feeds
     FeedCommands(
         store=subscriptions,
         tokens=tokens,
+        access=manage,
         public_url=settings.public_url,
         local_url=local_address(settings.metrics_host, settings.metrics_port),
     ).register(router)

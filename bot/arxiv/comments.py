@@ -4,8 +4,13 @@ An acceptance is stated in words ("Accepted to CVPR 2025", "accepted as an oral 
 "To appear in IEEE TPAMI", "Published in Nature Communications", "In Proceedings of …",
 "ECCV 2024 camera-ready") and names a venue. Hopes and plans are not acceptances: "Under review
 at ICLR 2025", "Submitted to NeurIPS 2025", "not accepted", "accepted pending revisions",
-"extended version of a paper accepted at …" all give nothing. The phrase returned is cut from
-the comment itself, never written by anyone else.
+"extended version of a paper accepted at …" all give nothing, and so do words about another
+paper or result ("supersedes the one accepted at ECCV", "Results published in Nature … are
+reproduced") or an acceptance "in principle". The trigger must open its clause (at most
+``MAX_LEAD_WORDS`` words before it since the clause's start or its last comma or colon, unless
+those words name this paper: "The final version of this paper has been accepted to …"), so a
+long sentence that merely mentions an accepted paper states nothing. The phrase returned is cut
+from the comment itself, never written by anyone else.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 
 MAX_PHRASE = 140  # characters; a longer clause is cut at a word boundary
 MAX_VENUE_WORDS = 12  # a venue's key words kept (its name and year come first)
+MAX_LEAD_WORDS = 6  # "This paper has been accepted to …"; more words: it is about something else
 
 _TRIGGER = re.compile(
     r"\b(?:accepted|to\s+appear|will\s+appear|forthcoming|in\s+press|published"
@@ -27,13 +33,15 @@ _CAMERA_READY = re.compile(r"camera[\s-]*ready", re.IGNORECASE)
 _HEDGE_BEFORE = re.compile(
     r"\b(?:not|never|submitted|submission|under\s+review|rejected|conditionally|if|once|when"
     r"|hopefully|extension\s+of|to\s+be|will\s+be|may\s+be"
+    r"|supersed(?:e|es|ed|ing)|replaces|the\s+one|results?|findings|based\s+on|builds?\s+on"
     r"|(?:shorter|short|preliminary|earlier|previous|prior|conference|workshop|extended|abridged)"
     r"\s+version)\b",
     re.IGNORECASE,
 )
 # After it: conditions still to be met.
 _HEDGE_AFTER = re.compile(
-    r"\b(?:pending|subject\s+to|conditional(?:ly)?|with\s+(?:major|minor)\s+revisions?)\b",
+    r"\b(?:pending|subject\s+to|conditional(?:ly)?|with\s+(?:major|minor)\s+revisions?"
+    r"|in[\s-]+principle)\b",
     re.IGNORECASE,
 )
 # Where a clause ends: ; | new line, ". Next", ", 10 pages", or before "code at …" or a URL.
@@ -48,6 +56,10 @@ _BREAK = re.compile(
 _ABBREVIATIONS = frozenset(
     """proc trans conf int intl vol no symp assoc comput lett rev phys sci eng inf mach learn
     res stat appl math univ al""".split()  # noqa: SIM905
+)
+_LEAD = re.compile(r"[,:]")  # a clause's parts: the trigger opens one of them
+_THIS_PAPER = re.compile(
+    r"\b(?:this|our)\s+(?:paper|work|manuscript|article|version|study|preprint)\b", re.IGNORECASE
 )
 _LAST_WORD = re.compile(r"([A-Za-z]+)\s*$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&+'-]*")
@@ -127,7 +139,12 @@ def acceptance(comment: str | None) -> Acceptance | None:
             before, after = clause[: trigger.start()], clause[trigger.end() :]
             if _HEDGE_BEFORE.search(before) or _HEDGE_AFTER.search(after):
                 continue
-            if _CAMERA_READY.fullmatch(trigger.group()):
+            camera_ready = _CAMERA_READY.fullmatch(trigger.group()) is not None
+            lead = _LEAD.split(before)[-1]
+            long_lead = len(_WORD.findall(lead)) > MAX_LEAD_WORDS
+            if long_lead and not camera_ready and not _THIS_PAPER.search(lead):
+                continue  # "We reproduce the experiments of the paper accepted at …"
+            if camera_ready:
                 venue, phrase = _venue(clause), clause  # "ECCV 2024 camera-ready version"
             else:
                 venue, phrase = _venue(after), clause[trigger.start() :]

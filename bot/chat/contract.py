@@ -220,14 +220,25 @@ class ChatUnreachable(Exception):
 
 
 class PostMemory(Protocol):
-    """Where adapters note which paper their messages were about (bot.chat.post_memory implements it)."""
+    """Where adapters note which paper their messages were about (bot.chat.post_memory implements it).
 
-    async def remember(self, chat: ChatRef, message_ids: tuple[str, ...], paper: str) -> None:
-        """Note that these messages were about ``paper``."""
+    A reply to any of them is a question about its paper (``paper_of``). Only messages remembered
+    with ``votes=True`` (those carrying 👍/👎 buttons: digest cards) take votes by reaction
+    (``card_paper``); a reaction on a /summarize card, an /ask answer or an update reply is none.
+    """
+
+    async def remember(
+        self, chat: ChatRef, message_ids: tuple[str, ...], paper: str, votes: bool = False
+    ) -> None:
+        """Note that these messages were about ``paper``; ``votes``: they carry vote buttons."""
         ...
 
     async def paper_of(self, chat: ChatRef, message_id: str) -> str | None:
         """The paper one of our messages was about."""
+        ...
+
+    async def card_paper(self, chat: ChatRef, message_id: str) -> str | None:
+        """The paper of one of our messages with vote buttons; None for any other message."""
         ...
 
 

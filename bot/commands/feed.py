@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.chat.contract import Command, CommandInfo, Conversation, OptionInfo
 from bot.chat.post import Post
 from bot.chat.router import Router
+from bot.commands.subscriptions import SubscriptionCommands
 from bot.digests.subscribe_args import SUBSCRIBE_EXAMPLE
-from bot.digests.subscriptions import SubscriptionStore
+from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.errors import BadInput, UserFacingError
 from bot.web.render import Links
 from bot.web.tokens import WebTokens
@@ -18,9 +19,12 @@ COMMANDS = {
         "feed",
         "Links to a subscription's web page and Atom feed",
         "订阅的网页与 Atom 订阅源链接",
-        usage="/feed, /feed ab12cd, or /feed ab12cd --revoke (new links; the old ones stop working)",
+        usage=(
+            "/feed, /feed ab12cd, /feed @channel, or /feed ab12cd --revoke (new links; the old "
+            "ones stop working)"
+        ),
         options=(
-            OptionInfo("id", "Subscription id (default: each of this chat's)"),
+            OptionInfo("id", "Subscription id or @channel (default: each of this chat's)"),
             OptionInfo(
                 "revoke",
                 "Replace the links; the old ones stop working",
@@ -36,10 +40,14 @@ _FLAG_VALUES = {"yes", "true"}  # what a structured (Discord) option passes afte
 
 @dataclass(kw_only=True)
 class FeedCommands:
-    """The /feed handler: tokens from WebTokens, links under PAPERBOT_PUBLIC_URL."""
+    """The /feed handler: tokens from WebTokens, links under PAPERBOT_PUBLIC_URL; which chat's
+    subscriptions a user may ask for is decided as /subscriptions and /unsubscribe decide it."""
 
     store: SubscriptionStore
     tokens: WebTokens
+    access: (
+        SubscriptionCommands  # a Telegram channel's subscriptions, from its admin's private chat
+    )
     public_url: str | None  # PAPERBOT_PUBLIC_URL
     local_url: str | None  # the bot's own HTTP server (None when PAPERBOT_METRICS_PORT is 0)
 
@@ -49,23 +57,24 @@ class FeedCommands:
 
     async def feed(self, command: Command, conversation: Conversation) -> None:
         """Reply with each asked subscription's page and feed links (new ones on --revoke)."""
-        sub_id, revoke = _parse(command.args)
-        if revoke:
-            if sub_id is None:
-                raise BadInput("Which subscription's links? Send /feed ID --revoke.")
-            if command.chat_type != "private" and not command.user_is_admin:
-                raise UserFacingError("Only the chat's admins can replace the links.")
-        if sub_id is not None:
-            subs = [await self.store.get_in_chat(sub_id, command.chat)]
+        target, revoke = _parse(command.args)
+        if revoke and (target is None or target.startswith("@")):
+            raise BadInput("Which subscription's links? Send /feed ID --revoke.")
+        where = "This chat"
+        if target is not None and target.startswith("@"):  # /feed @channel, as /subscriptions
+            subs = await self.store.for_chat(await self.access._target(command, target))
+            where = target
+        elif target is not None:
+            subs = [await self._one(command, target, revoke)]
         else:
             subs = await self.store.for_chat(command.chat)
         if not subs:
-            raise BadInput(f"This chat has no subscriptions. {SUBSCRIBE_EXAMPLE}")
+            raise BadInput(f"{where} has no subscriptions. {SUBSCRIBE_EXAMPLE}")
+        lines = [] if self.public_url and self.local_url else [self._no_address()]
         base = self.public_url or self.local_url
-        lines = [] if self.public_url else [self._no_public_address()]
         for sub in subs:
             token = await (self.tokens.revoke(sub.id) if revoke else self.tokens.token(sub.id))
-            if base is not None:
+            if base is not None and self.local_url is not None:  # no links to a server that is off
                 links = Links.under(base, token)
                 lines += [
                     f"{sub.id} — {sub.topic()}",
@@ -74,11 +83,25 @@ class FeedCommands:
                 ]
         if revoke:
             lines.append("The old links now answer “not found”.")
-        elif self.public_url:
+        elif self.public_url and self.local_url:
             lines.append("Anyone with a link can read it; /feed ID --revoke replaces them.")
         await conversation.reply(Post(text="\n".join(lines)))
 
-    def _no_public_address(self) -> str:
+    async def _one(self, command: Command, sub_id: str, revoke: bool) -> Subscription:
+        """The subscription ``sub_id`` if this user may have its links here: this chat's, or,
+        from a private chat, a channel's the user administers (as /unsubscribe ID finds it)."""
+        if revoke and command.chat_type != "private" and not command.user_is_admin:
+            raise UserFacingError("Only the chat's admins can replace the links.")
+        if command.chat_type == "private":
+            return await self.access._owned(replace(command, args=sub_id))
+        return await self.store.get_in_chat(sub_id, command.chat)
+
+    def _no_address(self) -> str:
+        if self.local_url is None and self.public_url:
+            return (
+                "The bot's web server is off (PAPERBOT_METRICS_PORT=0), so nothing answers at "
+                "PAPERBOT_PUBLIC_URL: the operator must turn it on for the pages and feeds."
+            )
         if self.local_url is None:
             return (
                 "The bot's web server is off (PAPERBOT_METRICS_PORT=0): the operator must turn it "

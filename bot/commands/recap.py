@@ -52,8 +52,8 @@ class RecapCommands:
         recaps = self.scheduler.runner.recaps
         if recaps is None:
             raise UserFacingError("Recaps are not available in this bot.")
-        if recaps.llm is not None:
-            await self.limiter.spend(command.chat.platform, command.user_id)
+        # with or without a model: grouping a week's papers costs CPU and reads the archive
+        await self.limiter.spend(command.chat.platform, command.user_id)
         today = self.scheduler.clock().astimezone(EASTERN).date()
         for sub in subs:
             await conversation.status(f"Gathering the week of {sub.topic()}…")

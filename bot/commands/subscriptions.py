@@ -20,6 +20,7 @@ from bot.errors import BadInput, UserFacingError
 from bot.llm.quota import QuotaBook
 from bot.papers.models import Language
 from bot.ranking.feedback import FeedbackStore
+from bot.web.tokens import WebTokens
 
 ChannelResolver = Callable[[str, str], Awaitable[ChatRef]]  # (@handle, user id) -> channel
 
@@ -136,6 +137,7 @@ class SubscriptionCommands:
     resolve_channel: ChannelResolver | None = None
     feedback: FeedbackStore | None = None
     quota: QuotaBook | None = None  # models whose daily quota is used up, for /status
+    web_tokens: WebTokens | None = None  # the pages' and feeds' tokens, withdrawn on /unsubscribe
 
     def register(self, router: Router) -> None:
         """Add every subscription command to the router."""
@@ -170,6 +172,11 @@ class SubscriptionCommands:
         """Create a subscription and show what the latest feed would have matched."""
         self._require_admin(command)
         args = parse_subscribe(command.args)
+        if args.weekly and args.updates:  # update replies go under cards; a weekly posts none
+            raise BadInput(
+                "--updates replies under a paper's card, and a --weekly subscription posts no "
+                "cards, only its recap: subscribe with one of them."
+            )
         chat = await self._target(command, args.channel)
         chat_settings = await self.chats.settings(chat)
         sub = Subscription(
@@ -250,9 +257,12 @@ class SubscriptionCommands:
         return await self.store.get_in_chat(sub_id, command.chat)
 
     async def unsubscribe(self, command: Command, conversation: Conversation) -> None:
-        """Delete a subscription."""
+        """Delete a subscription, its archive and its page's token (its links answer 404)."""
         sub = await self._owned(command)
         await self.store.remove(sub)
+        if self.web_tokens is not None:
+            await self.web_tokens.forget(sub.id)
+        await self.scheduler.runner.archive.forget(sub.id)
         await self.scheduler.sync()
         await conversation.reply(Post(text=f"Unsubscribed {sub.id} ({sub.topic()})."))
 

@@ -67,6 +67,9 @@ class WhyCommands:
             if sent is not None and (meta.id.version or 0) > sent:
                 return label("fate_later_version", language, version=str(meta.id), day=day)
             return label("fate_delivered", language, day=day)
+        kept = await self.runner.archive.card(sub.id, base) if sub.weekly else None
+        if kept is not None:  # a --weekly subscription keeps its papers for the recap
+            return label("fate_delivered", language, day=kept.day.isoformat())
         if await self._retried(sub, base):
             return label("fate_retry", language)
         for report in reports:

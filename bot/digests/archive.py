@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import redis.asyncio as aioredis
 from pydantic import BaseModel, Field
+from redis.asyncio.client import Pipeline
 
 from bot.arxiv.ids import parse_id
 from bot.infra import keys
@@ -46,7 +47,8 @@ class DigestDay(BaseModel):
 
 class DigestArchive:
     """Per subscription: ``archive:<sub>:cards`` (base id -> DeliveredCard) and
-    ``archive:<sub>:days`` (day -> DigestDay), entries older than KEEP_DAYS dropped on write."""
+    ``archive:<sub>:days`` (day -> DigestDay), entries older than KEEP_DAYS dropped once a run;
+    ``archive:<sub>:version`` counts the writes (a cheap key for caches of what they show)."""
 
     def __init__(self, redis: aioredis.Redis, prefix: str) -> None:
         self.redis = redis
@@ -58,8 +60,8 @@ class DigestArchive:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, card.base, card.model_dump_json())
             pipe.expire(key, KEEP_DAYS * 86_400)
+            self._bump(pipe, sub_id)
             await pipe.execute()
-        await self._prune(sub_id, card.day)
 
     async def record_day(self, sub_id: str, day: DigestDay) -> None:
         """Remember a digest day's coverage line."""
@@ -67,7 +69,19 @@ class DigestArchive:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, day.day.isoformat(), day.model_dump_json())
             pipe.expire(key, KEEP_DAYS * 86_400)
+            self._bump(pipe, sub_id)
             await pipe.execute()
+
+    async def version(self, sub_id: str) -> int:
+        """How many writes the subscription's archive has seen (0: none kept): one cheap read
+        that changes whenever a card or a day is recorded."""
+        raw = await self.redis.get(keys.archive_version(self.prefix, sub_id))
+        return int(raw) if raw else 0
+
+    def _bump(self, pipe: Pipeline, sub_id: str) -> None:
+        key = keys.archive_version(self.prefix, sub_id)
+        pipe.incr(key)
+        pipe.expire(key, KEEP_DAYS * 86_400)
 
     async def card(self, sub_id: str, base: str) -> DeliveredCard | None:
         """The card of one paper (by base id), if the subscription delivered it."""
@@ -95,10 +109,14 @@ class DigestArchive:
     async def forget(self, sub_id: str) -> None:
         """Drop a removed subscription's archive."""
         await self.redis.delete(
-            keys.archive_cards(self.prefix, sub_id), keys.archive_days(self.prefix, sub_id)
+            keys.archive_cards(self.prefix, sub_id),
+            keys.archive_days(self.prefix, sub_id),
+            keys.archive_version(self.prefix, sub_id),
         )
 
-    async def _prune(self, sub_id: str, today: date) -> None:
+    async def prune(self, sub_id: str, today: date) -> None:
+        """Drop the subscription's cards and days older than KEEP_DAYS before ``today``: it reads
+        every entry, so a digest run calls it once, at its end (not once per card)."""
         oldest = today - timedelta(days=KEEP_DAYS)
         cards_key, days_key = (
             keys.archive_cards(self.prefix, sub_id),

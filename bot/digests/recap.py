@@ -1,9 +1,11 @@
 """A subscription's week in review: the archive's papers of the last seven days grouped into
 themes, each theme named and given a short overview by one model call from the cached summaries.
 
-The model sees only each paper's title, one-line summary and takeaways (never the full text);
-a sentence of an overview holding a number or a name its theme's input lacks is dropped. Without
-a model, or when the call fails, the themes keep the names clustering gave them and no overview.
+The model sees only each paper's title, one-line summary and takeaways (never the full text),
+of at most ``BLOCK_PAPERS`` papers per theme (the newest: a busy week stays one call of bounded
+size); a sentence of an overview holding a number or a name its theme's input lacks is dropped.
+Without a model, or when the call fails, the themes keep the names clustering gave them and no
+overview. Clustering is bounded too (bot.digests.themes).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from bot.summaries.evidence import PaperText
 log = logging.getLogger(__name__)
 
 RECAP_DAYS = 7
-RECAP_WEEKDAY = 4  # Friday (US Eastern): the feed of the week's last announcement
+RECAP_WEEKDAY = 4  # Friday, in the subscription's time zone
+BLOCK_PAPERS = 40  # papers per theme the model reads (the newest); all are listed
 OVERVIEW_SENTENCES = 3
 NAME_CHARS = 80
 WRITING_TTL = 14 * DAY
@@ -42,8 +45,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 
 
 def recap_due(day: date) -> bool:
-    """Whether a weekly subscription's slot on ``day`` (US Eastern) owes the week's recap: on
-    Friday, or the first slot after it within the same week when Friday's was missed."""
+    """Whether a weekly subscription's slot on ``day`` (the subscriber's local date) owes the
+    week's recap: on Friday, or the first slot after it within the same week when Friday's was
+    missed."""
     return day.weekday() >= RECAP_WEEKDAY
 
 
@@ -246,9 +250,10 @@ def _cluster_text(paper: RecapPaper, sub: Subscription) -> str:
 
 
 def _theme_block(index: int, theme: Theme, papers: list[RecapPaper]) -> str:
-    """One theme as the model reads it: its terms, and each paper's title, summary, takeaways."""
+    """One theme as the model reads it: its terms, and each paper's title, summary, takeaways
+    (its newest ``BLOCK_PAPERS`` papers)."""
     lines = [f'<theme id="{index}" terms="{theme.name}">']
-    for i in theme.members:
+    for i in theme.members[-BLOCK_PAPERS:]:
         paper = papers[i]
         lines.append(f"- {paper.meta.title}")
         if paper.summary is not None:

@@ -19,7 +19,7 @@ from bot.digests.messages import coverage, header, more_titles, no_match, quiet_
 from bot.digests.recap import Recaps, recap_due, week_of
 from bot.digests.recap_post import empty_recap, recap_post
 from bot.digests.report import DigestReports, report_of
-from bot.digests.schedule import EASTERN, is_announcement_day
+from bot.digests.schedule import EASTERN, is_announcement_day, parse_zone
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.digests.updates import UpdateReplies
 from bot.errors import UserFacingError
@@ -86,6 +86,7 @@ class Collected:
     already: int  # candidates the chat had received before
     papers: list[tuple[PaperSummary, Figure | None]] = field(default_factory=list)  # in order
     failed: list[str] = field(default_factory=list)  # versioned ids whose summary failed
+    waiting: list[str] = field(default_factory=list)  # of those, failed for the used-up quota
     beyond_cap: list[PaperMeta] = field(default_factory=list)  # new, over the cap: titles only
     quota: Exhausted | None = None  # set when papers failed for the model's used-up daily quota
 
@@ -173,6 +174,7 @@ class DigestRunner:
             top = replace(top, text=f"{top.text}\n{waiting_for_quota(sub, picked)}")
         if await self._send_once(chat, f"header:{sub.id}:{slot}", top, send, result):
             await self.archive.record_day(sub.id, DigestDay(day=today, coverage=covered))
+            await self.archive.prune(sub.id, today)  # once a run: it reads the whole archive
         for summary, figure in picked.papers:
             if result.unreachable:
                 break
@@ -217,7 +219,7 @@ class DigestRunner:
 
         The summaries land in the cache, so the digest itself only renders and sends.
         """
-        return len((await self.collect(sub, now=now)).papers)
+        return len((await self.collect(sub, now=now, weekly=sub.weekly)).papers)
 
     async def collect(
         self,
@@ -226,15 +228,21 @@ class DigestRunner:
         now: datetime | None = None,
         day: date | None = None,
         progress: Progress | None = None,
+        weekly: bool = False,
     ) -> Collected:
         """Choose ``sub``'s papers for today (or ``day``) and summarize those within its cap.
 
         Candidates are last run's failures first, then the announcement in relevance order, each
-        paper once, less those the chat has received; nothing is sent or recorded.
+        paper once, less those the chat has received (``weekly``: less those this subscription
+        kept for its recap, whatever the chat's other subscriptions posted); nothing is sent or
+        recorded.
         """
         found = await self.discovery.find(sub, now, day)
         candidates = _unique(await self._retries(sub) + found.papers)
-        fresh = [p for p in candidates if not await self.deliveries.has(sub.chat, p.id.base)]
+        if weekly:
+            fresh = [p for p in candidates if await self.archive.card(sub.id, p.id.base) is None]
+        else:
+            fresh = [p for p in candidates if not await self.deliveries.has(sub.chat, p.id.base)]
         top = fresh[: sub.max_papers]
         picked = Collected(
             found=found, already=len(candidates) - len(fresh), beyond_cap=fresh[sub.max_papers :]
@@ -253,6 +261,7 @@ class DigestRunner:
                 log.warning("digest %s: %s not summarized: %s", sub.id, meta.id, exc.message)
                 picked.failed.append(str(meta.id))
                 if isinstance(exc, LLMQuotaExhausted):
+                    picked.waiting.append(str(meta.id))
                     model = self.papers.summarizer.model_id
                     picked.quota = Exhausted(model, exc.resets_at, exc.quota_id)
                 error = exc
@@ -341,57 +350,78 @@ class DigestRunner:
         stopping: asyncio.Event | None = None,
     ) -> DigestResult:
         """A ``--weekly`` subscription's slot: keep today's papers for the recap without posting
-        a card and, on the week's last announcement day (or the first slot after it), post the
-        recap, once per week (``slot`` is unused: the week names the recap)."""
-        result = await self.gather(sub, now=now)
-        today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
+        a card and, on Friday in the subscription's time zone (or its first slot after Friday
+        that week), post the recap, once per week (``slot`` is unused: the week names the recap).
+
+        Due-ness and the week are the subscriber's local date, as /subscribe promised ("on
+        Fridays at 08:00 Asia/Shanghai"); the recap covers the seven announcement days (US
+        Eastern, as the archive dates its cards) ending at the slot.
+        """
+        moment = now or datetime.now(UTC)
+        result = await self.gather(sub, now=moment)
+        today = moment.astimezone(EASTERN).date()
+        local = moment.astimezone(parse_zone(sub.zone)).date()
         if stopping is not None and stopping.is_set():
             result.interrupted = True
             return result
-        if self.recaps is not None and recap_due(today) and not result.unreachable:
-            await self.send_recap(sub, send, today, result)
+        if self.recaps is not None and recap_due(local) and not result.unreachable:
+            await self.send_recap(sub, send, today, result, week=week_of(local))
         return result
 
     async def gather(self, sub: Subscription, now: datetime | None = None) -> DigestResult:
-        """Summarize (into the cache) and archive today's papers of ``sub`` without posting:
-        each is recorded in the delivery log, as a card would be, and in the archive unposted."""
-        picked = await self.collect(sub, now=now)
+        """Summarize (into the cache) and archive today's papers of ``sub`` without posting.
+
+        Only the papers summarized within ``--max`` are kept, in this subscription's archive
+        (unposted), which is also what later days skip: the chat's delivery log, shared by its
+        other subscriptions, is left alone, so a daily subscription of the same topic in the
+        chat still posts its cards.
+        """
+        picked = await self.collect(sub, now=now, weekly=True)
         found, result = picked.found, DigestResult()
         result.announced, result.already = found.announced, picked.already
         result.no_announcements = found.no_announcements and picked.nothing_new
         result.failed, result.quota = list(picked.failed), picked.quota
+        result.beyond_cap = len(picked.beyond_cap)
         today = (now or datetime.now(UTC)).astimezone(EASTERN).date()
-        kept = [s.meta for s, _ in picked.papers] + picked.beyond_cap
+        kept = [s.meta for s, _ in picked.papers]
         if not found.no_announcements:
             report = report_of(
                 sub,
                 found,
                 today,
                 posted=kept,
-                beyond_cap=[],
+                beyond_cap=picked.beyond_cap,
                 already=picked.already,
                 failed=picked.failed,
             )
             await self.reports.save(sub.id, report)
         self._count(found)
         for meta in kept:
-            if await self.deliveries.claim(sub.chat, meta.id.base):
-                why = found.why.get(str(meta.id))
-                card = DeliveredCard(paper=str(meta.id), day=today, why=why, posted=False)
-                await self.archive.record_card(sub.id, card)
-                result.gathered.append(str(meta.id))
+            why = found.why.get(str(meta.id))
+            card = DeliveredCard(paper=str(meta.id), day=today, why=why, posted=False)
+            await self.archive.record_card(sub.id, card)
+            result.gathered.append(str(meta.id))
+        if kept:
+            await self.archive.prune(sub.id, today)  # once a run: it reads the whole archive
         await self._remember_failed(sub, result.failed)
         return result
 
     async def send_recap(
-        self, sub: Subscription, send: Send, today: date, result: DigestResult
+        self,
+        sub: Subscription,
+        send: Send,
+        today: date,
+        result: DigestResult,
+        *,
+        week: str | None = None,
     ) -> None:
-        """Post the week's recap of ``sub`` unless this week's went out already (any process).
+        """Post the recap of the week ending ``today`` (US Eastern) unless ``week`` (the
+        subscriber's local ISO week; by default ``today``'s) had its recap already (any process).
 
         A week without papers gets its one line only with ``--notify-empty``.
         """
         assert self.recaps is not None
-        item = f"recap:{sub.id}:{week_of(today)}"
+        item = f"recap:{sub.id}:{week or week_of(today)}"
         if await self.deliveries.has(sub.chat, item):
             return
         recap = await self.recaps.make(sub, today)
@@ -405,9 +435,10 @@ class DigestRunner:
 
 
 def waiting_for_quota(sub: Subscription, picked: Collected) -> str:
-    """The header's line saying which papers wait for the model's daily quota, and until when."""
+    """The header's line saying how many papers wait for the model's daily quota, and until when
+    (papers that failed otherwise, e.g. an unreadable PDF, are not waiting for it)."""
     assert picked.quota is not None
-    count, until = len(picked.failed), picked.quota.until.astimezone(UTC)
+    count, until = len(picked.waiting), picked.quota.until.astimezone(UTC)
     if sub.language == "zh":
         return (
             f"⏳ {count} 篇论文等待语言模型的每日额度恢复（约 {until:%H:%M} UTC，太平洋时间午夜），"

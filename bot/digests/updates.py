@@ -8,10 +8,12 @@ repository newly named in the abstract or comment. Each change is one line reply
 card. No model is called: the feeds are the ones digests read, and the metadata comes from the
 cache or one batch of the arXiv API.
 
-A reply is recorded in the chat's delivery log before it is sent (``update:<paper>:<kind>:
-<what>``, the runner's own at-most-once path) and un-recorded when the send fails, so it goes
-out once across runs, restarts and processes. It is keyed by what changed, not by version:
-a v3 that only fixes a typo after v2's acceptance was announced says nothing again.
+A reply is recorded in the chat's delivery log before it is sent (the runner's own
+at-most-once path) and un-recorded when the send fails, so it goes out once across runs,
+restarts and processes. It is keyed by what changed, not by version or wording: one acceptance
+per paper and chat (``update:<paper>:accepted``), so a v3 that rewords v2's "Accepted at ICML
+2025 (Oral)" as "… with an oral presentation", or only fixes a typo, says nothing again; and one
+reply per code repository (``update:<paper>:code:<repository>``).
 """
 
 from __future__ import annotations
@@ -100,6 +102,13 @@ def changes(before: PaperMeta, after: PaperMeta, known_code: Iterable[str] = ())
     return found
 
 
+def update_item(base: str, change: Change) -> str:
+    """The delivery-log item of a reply: one acceptance per paper, one reply per repository."""
+    if change.kind == "accepted":
+        return f"update:{base}:accepted"
+    return f"update:{base}:code:{change.key}"
+
+
 def reply_text(change: Change, after: PaperMeta, language: Language) -> str:
     """The one line posted under the card: what changed, in which version, and a link."""
     version, link = f"v{after.id.version}", after.abs_url
@@ -168,7 +177,7 @@ class UpdateReplies:
                     reply_to=card.message_ids[0] if card.message_ids else None,
                     paper_id=str(after.id),
                 )
-                item = f"update:{card.base}:{change.kind}:{change.key}"
+                item = update_item(card.base, change)
                 if await send_once(item, post) is not None:
                     sent += 1
                     log.info(

@@ -6,6 +6,10 @@ keyword-only subscription does): one search per family name and window, paced li
 request and cached, so every chat following someone of that name shares it. arXiv's author
 search is loose (``au:Saunders`` finds every Saunders), so each paper is kept only when one of
 its authors matches a followed name (bot.follows.names).
+
+An empty answer is kept only ``EMPTY_TTL`` (30 minutes): arXiv's API indexes an announcement's
+papers some time after the feeds list them, so a search made too early must not pin "nothing"
+for the whole window.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from bot.papers.models import PaperMeta
 log = logging.getLogger(__name__)
 
 SEARCH_TTL = 3 * 86_400
+EMPTY_TTL = 30 * 60  # an empty answer may only mean arXiv's API has not indexed the day yet
 SEARCH_LIMIT = 300  # one day's papers by a common family name ("Wang") fit
 RECENT_DAYS = 365  # /follow looks this far back for the name's papers
 RECENT_LIMIT = 100
@@ -101,7 +106,9 @@ class FollowFinder:
             return _Papers(papers=await self.api.query(query, limit))
 
         key = keys.author_search(self.cache.prefix, family, window)
-        found, _ = await self.cache.get_or_compute(key, _Papers, search, ttl=ttl)
+        found, cached = await self.cache.get_or_compute(key, _Papers, search, ttl=ttl)
+        if not found.papers and not cached:
+            await self.cache.redis.expire(key, min(ttl, EMPTY_TTL))
         return found.papers
 
     async def new_papers(

@@ -10,7 +10,7 @@ Cache (``bot.infra.cache.Cache``; strings hold JSON unless said otherwise):
   (PaperService, Discovery).
 - ``feed:<category>:<hour>``: string, 20 minutes; a category's listing for one hour, its
   replacements (new versions, for UpdateReplies) included (Discovery).
-- ``text:<versioned>``: string, 30 days; a version's sections and code links (PaperService).
+- ``text:<versioned>:<form>``: string, 30 days; a version's sections and code links (PaperService).
 - ``fig:<versioned>``: bytes, 30 days; its teaser figure; ``figinfo:<versioned>`` its mime and
   caption (PaperService).
 - ``sum:<versioned>:<language>:<model>:<prompts>``: string, 30 days; a summary (PaperService).
@@ -26,6 +26,8 @@ Stores:
 
 - ``chat:<chat>``: hash, no expiry; language, schedule, last paper, unreachable (ChatStore).
 - ``posts:<platform>:<chat id>``: hash, 30 days after use; message id -> paper (PostIndex).
+- ``votecards:<platform>:<chat id>``: hash, 30 days after use; message id -> paper, only for
+  messages that carry 👍/👎 buttons, whose reactions are votes (PostIndex).
 - ``ratelimit:<platform>:<user>``: sorted set, the window; costly requests (UserLimiter).
 - ``conv:<chat>:<paper>``: list, a day; recent questions and answers (Conversations).
 - ``sub:<id>``: string, no expiry; a subscription; ``subs:chat:<chat>`` set of a chat's ids;
@@ -77,9 +79,12 @@ def feed(prefix: str, category: str, hour: str) -> str:
     return f"{prefix}feed:{category}:{hour}"
 
 
+TEXT_FORM = 2  # bump when what is kept of a paper's text changes (2: unseen, AI-addressed out)
+
+
 def text(prefix: str, versioned: str) -> str:
-    """A paper version's full text (sections, front matter, code links)."""
-    return f"{prefix}text:{versioned}"
+    """A paper version's full text (sections, front matter, code links), as read in this form."""
+    return f"{prefix}text:{versioned}:{TEXT_FORM}"
 
 
 def figure(prefix: str, versioned: str) -> str:
@@ -140,6 +145,11 @@ def posts(prefix: str, where: ChatRef) -> str:
     return f"{prefix}posts:{where.platform}:{where.chat_id}"
 
 
+def vote_cards(prefix: str, where: ChatRef) -> str:
+    """A chat's hash from the ids of the bot's messages with vote buttons to their paper."""
+    return f"{prefix}votecards:{where.platform}:{where.chat_id}"
+
+
 def rate_limit(prefix: str, platform: str, user_id: str) -> str:
     """A user's costly requests in the current window."""
     return f"{prefix}ratelimit:{platform}:{user_id}"
@@ -198,6 +208,11 @@ def archive_cards(prefix: str, sub_id: str) -> str:
 def archive_days(prefix: str, sub_id: str) -> str:
     """A subscription's digest days: announcement day -> its coverage line."""
     return f"{prefix}archive:{sub_id}:days"
+
+
+def archive_version(prefix: str, sub_id: str) -> str:
+    """A counter bumped on every write to a subscription's archive (its page's cache key)."""
+    return f"{prefix}archive:{sub_id}:version"
 
 
 def digest_reports(prefix: str, sub_id: str) -> str:

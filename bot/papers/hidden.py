@@ -55,6 +55,8 @@ _FONT_KEYWORDS = {
 _OFFSETS = ("left", "top", "right", "bottom", "text-indent", "margin-left", "margin-top")
 _SIZES = ("width", "height", "max-width", "max-height")
 _UNKNOWN = "unknown"  # a background that is an image or an unparsable colour: colour not judged
+_IMAGE_FUNCTIONS = ("image", "image-set", "-webkit-image-set", "element", "cross-fade", "paint")
+_MAX_VAR_DEPTH = 5  # var() inside var(): how deep substitution goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +155,51 @@ def _colour(tokens: list[Any]) -> RGBA | str | None:
 
 
 def _background(tokens: list[Any]) -> RGBA | str | None:
-    """The colour of a background, _UNKNOWN when an image or gradient paints it."""
+    """The colour of a background; None when it shows the one beneath (``none``,
+    ``transparent``, ``inherit``, a see-through or unreadable value); _UNKNOWN when an image
+    or gradient paints it, or its colour cannot be compared."""
     for token in tokens:
-        if token.type == "url" or (token.type == "function" and "gradient" in token.lower_name):
+        if token.type == "url" or (
+            token.type == "function"
+            and ("gradient" in token.lower_name or token.lower_name in _IMAGE_FUNCTIONS)
+        ):
             return _UNKNOWN
-    colour = _colour([t for t in tokens if t.type in ("hash", "function", "ident")])
-    if isinstance(colour, tuple) and colour[3] < 0.5:
-        return None  # a see-through background shows the one beneath
-    return colour
+    for token in tokens:
+        if token.type not in ("hash", "function", "ident"):
+            continue
+        colour = _colour([token])
+        if isinstance(colour, tuple) and colour[3] < 0.5:
+            return None  # a see-through background shows the one beneath
+        if colour is not None and colour != _UNKNOWN:
+            return colour
+        if colour == _UNKNOWN and _is_colour(token):
+            return _UNKNOWN  # a colour tinycss2 cannot convert
+    return None
+
+
+def _is_colour(token: Any) -> bool:
+    """True when tinycss2 reads ``token`` as a colour."""
+    try:
+        return tinycss2.color4.parse_color(token) is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _substitute(tokens: list[Any], found: dict[str, list[Any]], depth: int = 0) -> list[Any]:
+    """``tokens`` with each ``var(--name, fallback)`` replaced by what the same style sets."""
+    out: list[Any] = []
+    for token in tokens:
+        if token.type != "function" or token.lower_name != "var" or depth > _MAX_VAR_DEPTH:
+            out.append(token)
+            continue
+        args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+        name = args[0].value.lower() if args and args[0].type == "ident" else ""
+        comma = next(
+            (i for i, a in enumerate(args) if a.type == "literal" and a.value == ","), None
+        )
+        value = found.get(name) or (args[comma + 1 :] if comma is not None else [])
+        out.extend(_substitute(value, found, depth + 1))
+    return out
 
 
 def _font_size(tokens: list[Any]) -> tuple[str, float] | None:
@@ -235,10 +274,20 @@ def parse_style(style: str) -> _Style:
     if len(tokens := found.get("opacity", [])) == 1 and tokens[0].type in ("number", "percentage"):
         value = float(tokens[0].value) / (100 if tokens[0].type == "percentage" else 1)
         opacity = min(1.0, max(0.0, value))
-    colours = (
-        found.get("color") or found.get("--ltx-fg-color") or found.get("-webkit-text-fill-color")
+    colours = _substitute(
+        found.get("color")
+        or found.get("--ltx-fg-color")
+        or found.get("-webkit-text-fill-color")
+        or [],
+        found,
     )
-    backs = found.get("background-color") or found.get("background") or found.get("--ltx-bg-color")
+    backs = _substitute(
+        found.get("background-color")
+        or found.get("background")
+        or found.get("--ltx-bg-color")
+        or [],
+        found,
+    )
     return _Style(
         gone=gone,
         visible=visible,

@@ -11,8 +11,11 @@ What counts as hidden, per text object (after the matrices of any Form XObjects 
 - render mode 3 (invisible) or 7 (clip only), unless it lies on an image covering at least half
   the page: that is the OCR layer of a scanned page, which the reader sees as the image;
 - a fill (or, in the stroke-only modes, stroke) alpha of 0;
-- a colour within ``COLOUR_TOLERANCE`` of what lies beneath it: the latest filled path or image
-  drawn before it under its centre, else the white page;
+- a colour within ``COLOUR_TOLERANCE`` (``bot.papers.pdf_backdrops``) of what lies beneath it:
+  the latest filled path or image drawn before it under its centre, else the white page. A path
+  counts where it is painted, its outline traced through its fill rule (the hole of a border
+  frame, the corners around a disc are the page); one of over ``MAX_PATH_SEGMENTS`` segments,
+  or thinner than ``MIN_BOX_PT``, covers its box in a colour taken as unknown, like an image;
 - an effective font size under ``MIN_FONT_PT`` whose box is also under ``MIN_BOX_PT`` tall
   (the box guards against Type 3 fonts whose nominal size says nothing of their glyphs).
 
@@ -24,75 +27,34 @@ from __future__ import annotations
 import ctypes
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from bot.papers.pdf_backdrops import (
+    MIN_BOX_PT,
+    Backdrops,
+    Box,
+    Point,
+    Rgb,
+    Shape,
+    bezier,
+    box_of,
+    in_box,
+    rectangle,
+)
+
 MIN_FONT_PT = 2.0  # effective font size below which text is unreadable on screen and on paper
-MIN_BOX_PT = 3.0
-COLOUR_TOLERANCE = 20  # largest per-channel difference (0-255) of a colour from its backdrop
 OCR_IMAGE_SHARE = 0.5  # an image covering this share of the page makes invisible text an OCR layer
-_WHITE = (255, 255, 255)
 _INVISIBLE_MODES = (3, 7)  # FPDF_TEXTRENDERMODE_INVISIBLE, FPDF_TEXTRENDERMODE_CLIP
 _STROKE_ONLY_MODES = (1, 5)  # stroke, stroke + clip
 
 Matrix = tuple[float, float, float, float, float, float]
-Box = tuple[float, float, float, float]  # left, bottom, right, top in page space
-Rgb = tuple[int, int, int]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+MAX_PATH_SEGMENTS = 2000  # a filled path with more segments is not traced (its colour unknown)
 MAX_FORM_DEPTH = 15  # Form XObjects inside Form XObjects: how deep the scan descends
 Handle = Any  # a PDFium page, or page object, handle (ctypes pointers, untyped in pypdfium2)
-
-
-@dataclass(slots=True)
-class _Backdrops:
-    """Filled paths and images drawn so far on a page, in order: what text may sit on."""
-
-    boxes: list[Box] = field(default_factory=list)
-    by_colour: dict[Rgb, list[int]] = field(default_factory=dict)
-    _near: dict[Rgb, tuple[Rgb, ...]] = field(default_factory=dict)  # memo of close colours
-
-    def add(self, box: Box, colour: Rgb | None) -> None:
-        """Record one backdrop (``colour`` None: an image) drawn after those already recorded.
-
-        A coloured one thinner than MIN_BOX_PT (a rule, a fraction bar) can cover what is drawn
-        after it but hide nothing readable drawn over it, so its colour is not recorded.
-        """
-        if colour is not None and min(box[2] - box[0], box[3] - box[1]) >= MIN_BOX_PT:
-            if colour not in self.by_colour:
-                self._near.clear()
-            self.by_colour.setdefault(colour, []).append(len(self.boxes))
-        self.boxes.append(box)
-
-    def near(self, colour: Rgb) -> tuple[Rgb, ...]:
-        """The backdrop colours (and white, the page's) within the tolerance of ``colour``."""
-        found = self._near.get(colour)
-        if found is None:
-            found = tuple(c for c in (_WHITE, *self.by_colour) if _close(colour, c))
-            self._near[colour] = found
-        return found
-
-    def matches(self, colour: Rgb, x: float, y: float) -> bool:
-        """True when what lies under (x, y) has ``colour`` (within the tolerance)."""
-        near = self.near(colour)
-        latest = -1 if _WHITE in near else -2  # -1: the white page itself
-        for other in near:
-            for i in self.by_colour.get(other, ()):
-                if i > latest and _contains(self.boxes[i], x, y):
-                    latest = i
-        if latest == -2:
-            return False
-        return not any(_contains(b, x, y) for b in self.boxes[latest + 1 :])
-
-
-def _close(a: Rgb, b: Rgb) -> bool:
-    return max(abs(a[0] - b[0]), abs(a[1] - b[1]), abs(a[2] - b[2])) <= COLOUR_TOLERANCE
-
-
-def _contains(box: Box, x: float, y: float) -> bool:
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
 def _area(box: Box) -> float:
@@ -133,16 +95,17 @@ class _PageScan:
 
     def __init__(self, page: pdfium.PdfPage) -> None:
         self.page = page
-        self.backdrops = _Backdrops()
+        left, bottom, right, top = page.get_bbox()
+        self.backdrops = Backdrops(page=(left, bottom, right, top))
         self.hidden: list[tuple[Handle, Handle | None, str]] = []  # object, its form, reason
         self._scans: list[Box] | None = None  # page-sized images, looked for when needed
-        left, bottom, right, top = page.get_bbox()
         self.page_area = max(1.0, (right - left) * (top - bottom))
         self._matrix = pdfium_c.FS_MATRIX()
         self._size = ctypes.c_float()
         self._rgba = tuple(ctypes.c_uint() for _ in range(4))
         self._box = tuple(ctypes.c_float() for _ in range(4))
         self._modes = (ctypes.c_int(), ctypes.c_int())
+        self._point = (ctypes.c_float(), ctypes.c_float())
 
     def run(self) -> list[tuple[Handle, Handle | None, str]]:
         """Scan the page; the hidden text objects with their form (None on the page) and reason."""
@@ -215,25 +178,68 @@ class _PageScan:
             elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
                 box = self._bounds(handle, outer)
                 if box is not None:
-                    self.backdrops.add(box, None)
+                    self.backdrops.add(Shape(box, None))
             elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
                 self._path(handle, outer)
 
     def _path(self, handle: Handle, outer: Matrix) -> None:
+        """Record a filled path as a backdrop: a rectangle by its box, any other by its outline."""
         fill, stroke = self._modes
         if not pdfium_c.FPDFPath_GetDrawMode(handle, fill, stroke) or fill.value == 0:
             return
         colour = self._colour(handle, stroke=False)
         box = self._bounds(handle, outer)
-        if colour is not None and colour[1] > 0 and box is not None:
-            self.backdrops.add(box, colour[0])
+        if colour is None or colour[1] == 0 or box is None:
+            return
+        if min(box[2] - box[0], box[3] - box[1]) < MIN_BOX_PT:  # a rule: its box is enough
+            self.backdrops.add(Shape(box, None))
+            return
+        rings = self._rings(handle, _times(self._own_matrix(handle), outer))
+        if not rings:  # too long to trace, or unreadable: it covers its box in an unknown colour
+            self.backdrops.add(Shape(box, None))
+            return
+        box_painted = rectangle(rings)
+        if box_painted is not None:
+            self.backdrops.add(Shape(box_painted, colour[0]))
+            return
+        even_odd = fill.value == pdfium_c.FPDF_FILLMODE_ALTERNATE
+        outline = tuple(tuple(ring) for ring in rings if len(ring) > 2)
+        if outline:  # else only lines, which paint nothing
+            self.backdrops.add(Shape(box_of(rings), colour[0], outline, even_odd))
+
+    def _rings(self, handle: Handle, matrix: Matrix) -> list[list[Point]]:
+        """A path's subpaths in page space, curves flattened; empty when it is too long."""
+        count = pdfium_c.FPDFPath_CountSegments(handle)
+        if not 0 < count <= MAX_PATH_SEGMENTS:
+            return []
+        a, b, c, d, e, f = matrix
+        x, y = self._point
+        rings: list[list[Point]] = []
+        curve: list[Point] = []  # control points of the curve being read
+        for index in range(count):
+            segment = pdfium_c.FPDFPath_GetPathSegment(handle, index)
+            if not segment or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+                return []
+            point = (x.value * a + y.value * c + e, x.value * b + y.value * d + f)
+            kind = pdfium_c.FPDFPathSegment_GetType(segment)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not rings:
+                rings.append([point])
+                curve = []
+            elif kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                curve.append(point)
+                if len(curve) == 3:
+                    rings[-1].extend(bezier(rings[-1][-1], *curve))
+                    curve = []
+            else:
+                rings[-1].append(point)
+        return rings
 
     def _text(self, handle: Handle, outer: Matrix, scale: float) -> str | None:
         """Why a reader cannot see this text object, or None when they can."""
         mode = pdfium_c.FPDFTextObj_GetTextRenderMode(handle)
         if mode in _INVISIBLE_MODES:
             box = self._bounds(handle, outer)
-            if box is not None and any(_contains(s, *_centre(box)) for s in self._scanned()):
+            if box is not None and any(in_box(s, *_centre(box)) for s in self._scanned()):
                 return None
             return "invisible"
         colour = self._colour(handle, stroke=mode in _STROKE_ONLY_MODES)

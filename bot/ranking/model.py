@@ -40,12 +40,16 @@ Matrix = NDArray[np.float64]
 @dataclass(frozen=True, slots=True)
 class Dense:
     """Unit embeddings (one row each): the pool's candidates in pool order, the description
-    (None without one), and the chat's liked and disliked papers."""
+    (None without one), the chat's liked and disliked papers, and the day's papers the
+    description score is measured against (``reference``: a pool of a usual size, see
+    ``bot.ranking.ranker.MIN_REFERENCE``; a keyword-filtered pool of three cannot tell what
+    stands out)."""
 
     candidates: Matrix
     description: NDArray[np.float64] | None
     liked: Matrix
     disliked: Matrix
+    reference: Matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +198,12 @@ class _DenseSpace(_Space):
         return described, x @ self.dense.liked.T, x @ self.dense.disliked.T
 
     def base(self, described: Matrix) -> Matrix:
-        if not self.described or len(described) < 2:
+        about = self.dense.description
+        if about is None:
             return np.clip(described, 0.0, 1.0)
-        spread = max(float(described.std()), STD_FLOOR)
-        standing = (described - float(described.mean())) / spread
+        typical = self.dense.reference @ about  # the description against the day's papers
+        spread = max(float(typical.std()), STD_FLOOR)
+        standing = (described - float(typical.mean())) / spread
         return np.clip(standing / Z_FULL, 0.0, 1.0)
 
     def learned(self, negatives: NDArray[np.int64]) -> Matrix:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.1  # TF-IDF scores; measured on the shared relevance days: bench/relevance.py
 EMBEDDED_THRESHOLD = 0.4  # embedding scores (another scale); measured there too
+MIN_REFERENCE = 20  # a pool this large (or the latest one that was) measures a description
 POOLS_KEPT = 16
 
 
@@ -77,6 +78,7 @@ class Ranker:
         self.dense_threshold = threshold if threshold is not None else EMBEDDED_THRESHOLD
         self._pools: OrderedDict[tuple[str, ...], Pool] = OrderedDict()
         self._dense_pools: OrderedDict[tuple[str, ...], NDArray[np.float64]] = OrderedDict()
+        self._reference: NDArray[np.float64] | None = None  # the latest pool of a usual size
 
     @property
     def threshold(self) -> float:
@@ -182,12 +184,18 @@ class Ranker:
                 self._dense_pools[pool.ids] = rows
                 while len(self._dense_pools) > POOLS_KEPT:
                     self._dense_pools.popitem(last=False)
+            reference = rows if len(rows) >= MIN_REFERENCE else self._reference
+            if reference is None:  # a small pool and no day seen yet to measure it against
+                log.info("ranking %d papers on TF-IDF: no day's pool to compare with", len(rows))
+                return None
+            if len(rows) >= MIN_REFERENCE:
+                self._reference = rows
             rated_rows = await self.vectors.papers(rated) if rated else []
             about = await self.vectors.description(wanted) if wanted.strip() else None
         except LLMError as exc:
             log.warning("ranking on TF-IDF: the embedding model failed: %s", exc)
             return None
-        return await asyncio.to_thread(_dense, rows, rated_rows, about, len(liked))
+        return await asyncio.to_thread(_dense, rows, rated_rows, about, len(liked), reference)
 
 
 def _matrix(vectors: Sequence[Vector]) -> NDArray[np.float64]:
@@ -199,7 +207,11 @@ def _matrix(vectors: Sequence[Vector]) -> NDArray[np.float64]:
 
 
 def _dense(
-    candidates: NDArray[np.float64], rated: Sequence[Vector], about: Vector | None, liked: int
+    candidates: NDArray[np.float64],
+    rated: Sequence[Vector],
+    about: Vector | None,
+    liked: int,
+    reference: NDArray[np.float64],
 ) -> Dense:
     """The embeddings as matrices: candidates, liked and disliked rows (worker thread)."""
     import numpy as np
@@ -212,6 +224,7 @@ def _dense(
         description=np.array(about, dtype=np.float64) if about is not None else None,
         liked=others[:liked],
         disliked=others[liked:],
+        reference=reference,
     )
 
 

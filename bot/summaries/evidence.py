@@ -35,10 +35,12 @@ MIN_QUOTE_CHARS = 16  # letters and digits: shorter "quotes" (e.g. "the model") 
 
 _SOFT = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 _LINE_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011]\s*\n\s*(?=[^\W\d_])")
-_CITATION = re.compile(
-    r"\s?\[\d+(?:\s*[,;–-]\s*\d+)*\]"  # [19], [3, 7], [12-15]
-    r"|\s?\((?:[A-Z][^()]{0,60}?(?:et al\.?|and [A-Z][^()]{0,30}?),? \d{4}[a-z]?;?\s*)+\)"
-)
+_NUMBERED_CITATION = re.compile(r"\s?\[\d+(?:\s*[,;–-]\s*\d+)*\]")  # [19], [3, 7], [12-15]
+_PARENTHESES = re.compile(r"\s?\(([^()]{1,4000})\)")
+# One author-year citation: "Smith et al., 2020", "Lee and Kim 2019a", "OpenAI, 2023", checked
+# piece by piece, so a long list costs linear time (a single pattern over the whole list
+# backtracks exponentially when its last item does not fit).
+_CITED = re.compile(r"[A-Z][^;]{0,60}?(?:(?:et al\.?|and [A-Z][^;]{0,30}?),?|,) \d{4}[a-z]?")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
 _NUMBER = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?|\.\d+)"
@@ -92,6 +94,18 @@ GENERIC_NAMES = frozenset(
     ghz ms dB db flops gflops tflops pflops macs gmacs nan http https pytorch tensorflow jax cuda
     ios macos os iid vs eg ie etc phd msc bsc ceo tl dr tldr""".lower().split()
 )
+
+
+def _author_year(match: re.Match[str]) -> str:
+    """ "" for a parenthesised list of author-year citations, else the text unchanged."""
+    items = [item.strip() for item in match.group(1).split(";")]
+    cited = any(items) and all(_CITED.fullmatch(item) for item in items if item)
+    return "" if cited else match.group(0)
+
+
+def without_citations(text: str) -> str:
+    """``text`` without its citation markers ("[19]", "(Smith et al., 2020; Lee, 2019)")."""
+    return _PARENTHESES.sub(_author_year, _NUMBERED_CITATION.sub("", text))
 
 
 def normalize(text: str) -> str:
@@ -179,7 +193,7 @@ def _key(token: str) -> str:
 def _squeeze(text: str) -> str:
     """Letters and digits only, numbers in a canonical form, for quote matching; citation
     markers ("[19]", "(Smith et al., 2020)") are left out, as quoting models leave them out."""
-    text = _CITATION.sub("", normalize(text)).lower()
+    text = without_citations(normalize(text)).lower()
     out: list[str] = []
     end = 0
     for match in _NUMBER.finditer(text):
@@ -218,7 +232,7 @@ class PaperText:
         """Index the full text and the metadata (title, abstract, comment, year) together."""
         text = normalize("\n\n".join(texts))
         values: set[Decimal] = set()
-        for match in _NUMBER.finditer(_CITATION.sub("", text)):  # "[19]" is no figure
+        for match in _NUMBER.finditer(without_citations(text)):  # "[19]" is no figure
             value = _decimal(match["num"])
             if value is None:
                 continue

@@ -249,6 +249,11 @@ class LLMSummarizer:
                 log.warning("unusable summary for %s (attempt %d): %s", meta.id, attempt, exc)
                 last = exc
                 continue
+            except LLMError as exc:  # rate limit, quota, timeout: keep a usable first answer
+                if best is None:
+                    raise
+                log.warning("second summary of %s failed, posting the first: %s", meta.id, exc)
+                break
             label = self.client.label
             if reply.model_version and reply.model_version not in label:
                 label = f"{label}, served as {reply.model_version}"

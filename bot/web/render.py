@@ -3,6 +3,10 @@
 Feed and entry ids are ``urn:uuid:`` names derived from the subscription id (and the paper's
 base id), so they survive restarts, token revocations and new paper versions: a feed reader
 shows each paper once. An entry's ``updated`` is when its card was sent to the chat.
+
+Both are capped, so what a request costs stays bounded however busy the subscription: the page
+shows the newest ``MAX_PAGE_CARDS`` cards of the window and says how many older ones it leaves
+out; the feed holds the newest ``MAX_FEED_ENTRIES`` (a reader polls it and keeps what it saw).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from bot.web.pages import WINDOW_DAYS, Card, Digests
 from bot.web.templates import environment, word
 
 MAX_FEED_AUTHORS = 10
+MAX_PAGE_CARDS = 300  # the newest cards on the page; the older ones are counted, not shown
+MAX_FEED_ENTRIES = 100  # the newest papers in the feed
 _NAMESPACE = uuid.UUID("5b0c3f46-6d1e-4f7a-9a57-3c1f5e0b7d21")  # paperbot's own uuid5 namespace
 
 
@@ -66,8 +72,17 @@ def rfc3339(when: datetime) -> str:
 
 
 def _count(digests: Digests) -> str:
-    total, lang = len(digests.cards), digests.sub.language
+    total, lang = digests.total, digests.sub.language
     return word("paper", lang) if total == 1 else word("papers", lang, n=total)
+
+
+def _older(digests: Digests) -> str:
+    """The line saying how many older cards the page leaves out ("" when none)."""
+    older, lang = digests.older, digests.sub.language
+    if not older:
+        return ""
+    name = "older_one" if older == 1 else "older"
+    return word(name, lang, n=older, shown=len(digests.cards))
 
 
 def page_html(digests: Digests, links: Links) -> str:
@@ -80,6 +95,8 @@ def page_html(digests: Digests, links: Links) -> str:
             lang=sub.language,
             topic=sub.topic(),
             count=_count(digests),
+            older=_older(digests),
+            weekly=digests.sub.weekly,
             window=WINDOW_DAYS,
             digests=digests,
             feed_url=links.feed,
@@ -98,7 +115,7 @@ def feed_xml(digests: Digests, links: Links) -> str:
             authors=card.author_names[:MAX_FEED_AUTHORS],
             card=card,
         )
-        for card in sorted(digests.cards, key=lambda c: c.sent_at, reverse=True)
+        for card in sorted(digests.cards, key=lambda c: c.sent_at, reverse=True)[:MAX_FEED_ENTRIES]
     ]
     return (
         environment()

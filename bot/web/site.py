@@ -3,8 +3,10 @@
 
 An unknown, malformed or revoked token, a removed subscription and a paper the subscription
 never received all answer the same bare 404. Responses carry an ETag (a reader polling an
-unchanged feed gets 304), are private to the browser's cache, forbid scripts and send no
-Referer, so the token never leaves through a link.
+unchanged feed gets 304, also for ``If-None-Match: *``), are private to the browser's cache,
+forbid scripts and send no Referer, so the token never leaves through a link. Pages and feeds
+are rendered once per change of the subscription's archive (``rendered``) and sent gzip-compressed
+to clients that accept it, with their own ETag and ``Vary: Accept-Encoding``.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 
 from bot.arxiv.ids import parse_id
 from bot.digests.subscriptions import Subscription, SubscriptionStore
 from bot.papers.service import PaperService
-from bot.web.pages import PageSource, base_of_figure_file
-from bot.web.render import Links, feed_xml, page_html
+from bot.web.pages import Digests, PageSource, base_of_figure_file
+from bot.web.render import MAX_FEED_ENTRIES, MAX_PAGE_CARDS, Links, feed_xml, page_html
+from bot.web.rendered import Rendered, RenderedBodies, rendered
 from bot.web.tokens import WebTokens
 
 log = logging.getLogger(__name__)
@@ -62,6 +66,7 @@ class SubscriptionSite:
         self.pages = pages
         self.papers = papers
         self.public_url = public_url
+        self.bodies = RenderedBodies()
 
     def routes(self) -> list[web.RouteDef]:
         """The GET routes under ``/s/`` (HEAD is answered by aiohttp from each)."""
@@ -80,21 +85,44 @@ class SubscriptionSite:
         return token, sub
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        """The subscription's recent digests as HTML."""
+        """The subscription's recent digests as HTML (the newest MAX_PAGE_CARDS cards)."""
         token, sub = await self._subscription(request)
-        digests = await self.pages.digests(sub)
-        body = await asyncio.to_thread(page_html, digests, Links.relative(token))
-        return _cached(request, body.encode(), HTML, PAGE_MAX_AGE)
+        links = Links.relative(token)
+        made = await self._rendered(
+            ("page", token, *_shown(sub)), sub, MAX_PAGE_CARDS, lambda d: page_html(d, links)
+        )
+        return _respond(request, made, HTML, PAGE_MAX_AGE)
 
     async def feed(self, request: web.Request) -> web.StreamResponse:
-        """The subscription's recent papers as an Atom feed."""
+        """The subscription's recent papers as an Atom feed (the newest MAX_FEED_ENTRIES)."""
         token, sub = await self._subscription(request)
-        digests = await self.pages.digests(sub)
-        base = self.public_url or str(request.url.origin())
-        body = await asyncio.to_thread(feed_xml, digests, Links.under(base, token))
-        response = _cached(request, body.encode(), ATOM, FEED_MAX_AGE)
-        response.last_modified = digests.updated
+        links = Links.under(self.public_url or _origin(request), token)
+        made = await self._rendered(
+            ("feed", token, links.page, *_shown(sub)),
+            sub,
+            MAX_FEED_ENTRIES,
+            lambda d: feed_xml(d, links),
+        )
+        response = _respond(request, made, ATOM, FEED_MAX_AGE)
+        response.last_modified = made.last_modified
         return response
+
+    async def _rendered(
+        self,
+        key: tuple[object, ...],
+        sub: Subscription,
+        limit: int,
+        render: Callable[[Digests], str],
+    ) -> Rendered:
+        """The body for ``key``: kept from an earlier request while the archive is unchanged,
+        else gathered (the newest ``limit`` cards) and rendered off the event loop."""
+        version = await self.pages.version(sub)
+
+        async def fresh() -> Rendered:
+            digests = await self.pages.digests(sub, limit)
+            return await asyncio.to_thread(_finished, render, digests, version)
+
+        return await self.bodies.get_or_render(key, version, fresh)
 
     async def figure(self, request: web.Request) -> web.StreamResponse:
         """A delivered paper's figure from the cache (only papers this subscription received)."""
@@ -107,18 +135,77 @@ class SubscriptionSite:
             figure = await self.papers.cached_figure(paper)
         if figure is None:
             raise not_found()
-        return _cached(request, figure.data, figure.mime, FIGURE_MAX_AGE)
+        headers = {"Cache-Control": f"private, max-age={FIGURE_MAX_AGE}", **SECURITY_HEADERS}
+        etag = hashlib.sha256(figure.data).hexdigest()[:32]
+        held = {tag.value for tag in request.if_none_match or ()}
+        if "*" in held or etag in held:
+            response = web.Response(status=304, headers=headers)
+        else:  # already compressed: sent as it is
+            response = web.Response(
+                body=figure.data, headers={"Content-Type": figure.mime, **headers}
+            )
+        response.etag = etag
+        return response
 
 
-def _cached(request: web.Request, body: bytes, content_type: str, max_age: int) -> web.Response:
-    """``body`` with its ETag and caching headers, or 304 when the client has it already."""
-    etag = hashlib.sha256(body).hexdigest()[:32]
-    headers = {"Cache-Control": f"private, max-age={max_age}", **SECURITY_HEADERS}
-    if any(tag.value == etag for tag in request.if_none_match or ()):
+def _shown(sub: Subscription) -> tuple[object, ...]:
+    """What of the subscription itself the page and feed show (part of the cache key)."""
+    return (sub.id, sub.language, sub.detail, sub.weekly, sub.topic())
+
+
+def _origin(request: web.Request) -> str:
+    """The site's address as the request names it; "" (site-absolute links) when its Host
+    header is not one."""
+    try:
+        return str(request.url.origin())
+    except ValueError:
+        return ""
+
+
+def _finished(render: Callable[[Digests], str], digests: Digests, version: int) -> Rendered:
+    """Render, encode, compress and hash (in a worker thread)."""
+    return rendered(render(digests).encode(), digests.updated, version)
+
+
+def accepts_gzip(header: str) -> bool:
+    """True when an ``Accept-Encoding`` header allows gzip (explicitly, or by ``*``), q > 0."""
+    weights: dict[str, float] = {}
+    for part in header.split(","):
+        name, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if name:
+            weights[name.lower()] = weight
+    for name in ("gzip", "x-gzip", "*"):
+        if name in weights:
+            return weights[name] > 0
+    return False
+
+
+def _respond(request: web.Request, made: Rendered, content_type: str, max_age: int) -> web.Response:
+    """``made`` (gzip-compressed when the client accepts it) with its ETag and caching headers,
+    or 304 when the client has it already."""
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    headers = {
+        "Cache-Control": f"private, max-age={max_age}",
+        "Vary": "Accept-Encoding",
+        **SECURITY_HEADERS,
+    }
+    held = {tag.value for tag in request.if_none_match or ()}
+    if "*" in held or held & {made.etag, made.gzip_etag}:
         response = web.Response(status=304, headers=headers)
+    elif gzipped:
+        response = web.Response(
+            body=made.gzipped,
+            headers={"Content-Type": content_type, "Content-Encoding": "gzip", **headers},
+        )
     else:
-        response = web.Response(body=body, headers={"Content-Type": content_type, **headers})
-        if len(body) > 1024 and content_type in (HTML, ATOM):  # figures are compressed
-            response.enable_compression()
-    response.etag = etag
+        response = web.Response(body=made.body, headers={"Content-Type": content_type, **headers})
+    response.etag = made.gzip_etag if gzipped else made.etag
     return response

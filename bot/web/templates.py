@@ -16,6 +16,9 @@ from bot.summaries.labels import label
 # Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): PDF text
 # carries them at times, and one in a feed makes a reader drop the whole feed.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What a browser ignores in a URL or _finalize removes from it: never part of a link we write.
+_NOT_IN_URL = re.compile("[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_HTTP = re.compile(r"https?://", re.IGNORECASE)
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]")
 _WEEKDAYS_ZH = "一二三四五六日"
 
@@ -37,6 +40,19 @@ WORDS: dict[str, dict[Language, str]] = {
         "zh": "本页收录该会话收到的论文卡片，与推送时一致。",
     },
     "figure": {"en": "Figure from the paper", "zh": "论文插图"},
+    "older": {
+        "en": "{n} older papers of these days are not shown here: the page holds the newest {shown}.",
+        "zh": "另有 {n} 篇较早的论文未在此显示：本页只列出最新的 {shown} 篇。",
+    },
+    "older_one": {
+        "en": "1 older paper of these days is not shown here: the page holds the newest {shown}.",
+        "zh": "另有 1 篇较早的论文未在此显示：本页只列出最新的 {shown} 篇。",
+    },
+    "weekly": {
+        "en": "This subscription posts a weekly recap in the chat, not paper cards: "
+        "only papers sent as cards (with /digest) appear here.",
+        "zh": "该订阅每周在会话中推送一次综述，而不是论文卡片：只有以卡片推送的论文（/digest）会显示在这里。",
+    },
 }
 
 
@@ -72,10 +88,17 @@ def linkify(text: str) -> Markup:
 
 
 def safe_url(url: str) -> str:
-    """``url`` when it is http(s) or relative to this site, else ``#`` (no ``javascript:``)."""
-    lowered = url.strip().lower()
-    if lowered.startswith(("https://", "http://")) or not re.match(r"[a-z][a-z0-9+.-]*:", lowered):
-        return url.strip()
+    """``url`` when it is http(s) or a relative path on this site, else ``#``.
+
+    What a browser would skip is removed first, and the URL is checked as written: control
+    characters, tabs and line breaks anywhere (a browser drops tabs and line breaks, and
+    ``_finalize`` drops the rest, so ``java\tscript:`` or ``\x01javascript:`` would become
+    ``javascript:``), and spaces at either end. Then only ``http://`` and ``https://`` pass, or
+    a path with no ``:`` before its first ``/`` (no scheme at all).
+    """
+    cleaned = _NOT_IN_URL.sub("", url).strip(" ")
+    if _HTTP.match(cleaned) or ":" not in cleaned.split("/", 1)[0]:
+        return cleaned
     return "#"
 
 

@@ -52,6 +52,16 @@ STATED = [  # (comment, the phrase posted, the venue's key)
         "Analysis (ISSTA) 2022",
         "31st-acm-sigsoft-international-symposium-software-testing-analysis-issta-2022",
     ),
+    (  # a long lead that names this paper
+        "The final version of this paper has been accepted to IEEE TPAMI",
+        "Accepted to IEEE TPAMI",
+        "ieee-tpami",
+    ),
+    (  # the trigger opens the comma's part of the clause
+        "Main paper 9 pages, appendix 12 pages, accepted at ICLR 2025",
+        "Accepted at ICLR 2025",
+        "iclr-2025",
+    ),
     (
         "Accepted to Proc. of the ACM on Human-Computer Interaction",  # "Proc." ends no clause
         "Accepted to Proc. of the ACM on Human-Computer Interaction",
@@ -72,6 +82,13 @@ NOT_STATED = [
     "Will be published in Journal X",
     "camera-ready version",  # which venue? not said
     "Accepted to appear",
+    # about another paper or result, or not (yet) an acceptance
+    "Accepted in principle at Registered Reports track",
+    "Stage 1 Registered Report accepted in-principle at Nature Human Behaviour",
+    "Results published in Nature last year are reproduced",
+    "This version supersedes the one accepted at ECCV",
+    "Based on our workshop paper published in CVPRW 2024",
+    "We reproduce the experiments of the paper accepted at ICML 2024",
     "accepted by the journal",
     "v2: fixed typos in Section 3",
     "8 pages, 4 figures",

@@ -72,6 +72,7 @@ async def test_summarize_through_a_new_platform_and_its_health(
     assert card.title and "TalkLoRA" in card.title and adapter.statuses
     # A reply to the card is a question about its paper: the core's one post memory knows.
     assert await core.posts.paper_of(ChatRef("memo", "me"), "1") == card.paper_id
+    assert await core.posts.card_paper(ChatRef("memo", "me"), "1") is None  # no vote buttons
     assert core.adapter_states() == {"memo": True}
     await adapter.stop()
     assert core.adapter_states() == {"memo": False}
@@ -97,6 +98,21 @@ async def test_a_digest_goes_out_and_a_chat_that_is_gone_is_paused(
         chat: n + 3
         for chat, n in subscribed.items()  # a header and two cards each
     }
+
+
+async def test_digest_cards_are_remembered_as_taking_votes_and_other_posts_are_not(
+    memo: tuple[Core, MemoryAdapter], arxiv: FakeArxiv
+) -> None:
+    core, adapter = memo
+    await adapter.say("a", "/subscribe cs.CV --at 08:00 --tz UTC")
+    await digest_time(core, arxiv)
+    await adapter.say("a", "/summarize 2408.13714")
+    chat = ChatRef("memo", "a")
+    for number, post in enumerate(adapter.posts["a"], start=1):  # chat "a" alone: ids 1, 2, …
+        votes = await core.posts.card_paper(chat, str(number))
+        assert votes == (post.paper_id if post.votes else None)
+    cards = [p for p in adapter.posts["a"] if p.votes]
+    assert sorted(p.paper_id or "" for p in cards) == sorted([HEAD.versioned, SEG.versioned])
 
 
 async def test_a_platform_down_at_digest_time_gets_the_digest_once_it_is_back(

@@ -1,10 +1,12 @@
 """/feed: each subscription's page and feed links under PAPERBOT_PUBLIC_URL, --revoke for new
-ones (admins in groups), and a plain word for the operator when no public address is set."""
+ones (admins in groups), a Telegram channel's links from its admin's private chat, and a plain
+word for the operator when no public address is set or the web server is off."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -12,11 +14,15 @@ import pytest
 import redis.asyncio as aioredis
 from support.chatkit import Transcript, command
 from support.fakes.arxiv_server import FakeArxiv
+from support.fakes.telegram_server import FakeTelegram
+from support.memory_adapter import until
 from support.paperkit import settings_for
 
+from adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
 from bot.commands.feed import local_address
+from bot.digests.subscriptions import Subscription
 
 GROUP = ChatRef("test", "group")
 PUBLIC = "https://papers.example.org"
@@ -107,6 +113,18 @@ async def test_without_a_public_url_the_operator_is_told_and_the_local_links_giv
     assert "web server is off (PAPERBOT_METRICS_PORT=0)" in answer and not LINK.search(answer)
 
 
+async def test_with_the_web_server_off_no_link_is_given_even_with_a_public_url(
+    build: Build,
+) -> None:
+    core = await build(public_url=PUBLIC, metrics_port=0)
+    sub_id = await subscribe(core)
+    answer = await say(core, "/feed", chat_type="group")
+    assert "web server is off (PAPERBOT_METRICS_PORT=0)" in answer
+    assert not LINK.search(answer) and PUBLIC not in answer
+    revoked = await say(core, f"/feed {sub_id} --revoke", chat_type="group", admin=True)
+    assert "web server is off" in revoked and not LINK.search(revoked)
+
+
 @pytest.mark.parametrize(
     ("text", "reply"),
     [
@@ -114,6 +132,8 @@ async def test_without_a_public_url_the_operator_is_told_and_the_local_links_giv
         ("/feed nosuch", "This chat has no subscription 'nosuch'"),
         ("/feed ab12cd zz99yy", "One subscription at a time"),
         ("/feed --revoke", "Which subscription's links? Send /feed ID --revoke."),
+        ("/feed @papers --revoke", "Which subscription's links? Send /feed ID --revoke."),
+        ("/feed @papers", "Channels are managed this way only on Telegram."),
     ],
 )
 async def test_bad_requests_get_a_short_answer(build: Build, text: str, reply: str) -> None:
@@ -127,3 +147,54 @@ def test_the_local_address_reaches_a_server_listening_everywhere() -> None:
     assert local_address("0.0.0.0", 9108) == "http://127.0.0.1:9108"
     assert local_address("::1", 9108) == "http://[::1]:9108"
     assert local_address("127.0.0.1", 0) is None
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    """A local Telegram with a channel the user 42 and the bot administer."""
+    with FakeTelegram() as server:
+        yield server
+
+
+async def test_a_channels_links_come_to_its_admins_private_chat(
+    build: Build, tg: FakeTelegram, arxiv: FakeArxiv
+) -> None:
+    core = await build(public_url=PUBLIC)
+    adapter = TelegramAdapter(core, token=tg.token, base_url=tg.base_url, poll_timeout=0.5)
+    core.attach(adapter)
+    await adapter.start()
+    try:
+        await until(lambda: adapter.connected, what="telegram connected")
+        tg.add_channel("@papers_daily", -1009, 42, tg.bot_id)
+        tg.push_message(42, 42, "/subscribe @papers_daily cs.CV")
+        (sub,) = await until_subscribed(core, ChatRef("telegram", "-1009"))
+        asked = await ask(tg, 42, "/feed @papers_daily", 3)  # like /subscriptions @papers_daily
+        page = LINK.search(asked)
+        assert page is not None and sub.id in asked
+        assert core.site is not None
+        assert await core.site.tokens.subscription(page.group(1)) == sub.id
+        assert await ask(tg, 42, f"/feed {sub.id}", 4) == asked  # like /unsubscribe ID
+        revoked = await ask(tg, 42, f"/feed {sub.id} --revoke", 5)
+        new = LINK.search(revoked)
+        assert new is not None and new.group(1) != page.group(1)
+        stranger = await ask(tg, 43, f"/feed {sub.id}", 1)  # not an admin of the channel
+        assert "Only admins of" in stranger and not LINK.search(stranger)
+        assert "Only admins of" in await ask(tg, 43, "/feed @papers_daily", 2)
+    finally:
+        await adapter.stop()
+
+
+async def until_subscribed(core: Core, chat: ChatRef) -> list[Subscription]:
+    """The chat's subscriptions once the first one is stored."""
+    for _ in range(200):
+        if subs := await core.subscriptions.for_chat(chat):
+            return subs
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no subscription for {chat}")
+
+
+async def ask(tg: FakeTelegram, user: int, text: str, nth: int) -> str:
+    """What the bot answers ``text`` from ``user``'s private chat (its ``nth`` message there)."""
+    tg.push_message(user, user, text)
+    sent = await tg.await_sent(user, nth, timeout=10)
+    return str(sent[nth - 1].params["text"])

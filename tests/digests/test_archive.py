@@ -4,7 +4,7 @@ ids, and each digest day's coverage line (the source of the page, feed, recap an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
@@ -16,6 +16,7 @@ from support.paperkit import settings_for
 
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
+from bot.digests.archive import KEEP_DAYS, DeliveredCard, DigestDay
 
 LAB = ChatRef("test", "lab")
 
@@ -59,3 +60,30 @@ async def test_a_digest_archives_its_cards_and_its_coverage(core: Core) -> None:
     again = await say(core, "/digest")  # nothing new: nothing archived twice
     assert not [p for p in again.posts if p.paper_id]
     assert len(await archive.cards(sub_id)) == len(archived)
+
+
+async def hvals_calls(redis: aioredis.Redis) -> int:
+    """How many HVALS (whole-archive reads) the Redis server has answered."""
+    stats = await redis.info("commandstats")
+    return int(stats.get("cmdstat_hvals", {}).get("calls", 0))
+
+
+async def test_old_entries_are_dropped_once_a_run_not_once_a_card(
+    core: Core, redis_client: aioredis.Redis
+) -> None:
+    said = (await say(core, "/subscribe cs.CV")).text
+    sub_id = said.split("(")[1].split(")")[0]
+    archive = core.scheduler.runner.archive
+    stale = MONDAY - timedelta(days=KEEP_DAYS + 5)
+    await archive.record_card(sub_id, DeliveredCard(paper="2408.13714v1", day=stale))
+    await archive.record_day(sub_id, DigestDay(day=stale, coverage="long ago"))
+    reads = await hvals_calls(redis_client)
+
+    digest = await say(core, "/digest")
+    whole_reads = await hvals_calls(redis_client) - reads
+
+    assert len([p for p in digest.posts if p.paper_id]) == 5
+    assert whole_reads <= 2  # the archive's cards and days read once, not once per card
+    assert await archive.card(sub_id, "2408.13714") is None  # older than KEEP_DAYS: gone
+    assert [d.day for d in await archive.days(sub_id)] == [MONDAY]
+    assert len(await archive.cards(sub_id)) == 5

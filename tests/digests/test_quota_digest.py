@@ -100,3 +100,24 @@ async def test_a_digest_under_a_used_up_quota_keeps_its_papers_for_when_it_is_ba
     arxiv.announce("cs.CV", MONDAY + timedelta(days=3))
     await tick_at(core, AT_EIGHT + timedelta(days=3))  # Thursday: none of them again
     assert adapter.papers("quota") == delivered
+
+
+async def test_only_papers_stopped_by_the_quota_are_said_to_wait_for_it(
+    core: Core, arxiv: FakeArxiv, gemini: FakeGemini
+) -> None:
+    papers = [talklora(f"2411.0000{n}", title=f"Paper {n}") for n in range(1, 5)]
+    broken = talklora("2411.00009", title="Paper with a broken PDF", html=None, pdf=b"not a pdf")
+    for paper in [*papers, broken]:
+        arxiv.add(paper)
+    arxiv.announce("cs.CV", MONDAY, [(p, "new") for p in [broken, *papers]])
+    said = Transcript()
+    await core.handle(command("/subscribe cs.CV --at 08:00 --tz UTC", chat=CHAT), said)
+    adapter = core.adapters["test"]
+    assert isinstance(adapter, RecordingAdapter)
+    gemini.over_quota = quota_error("day")
+
+    await tick_at(core, AT_EIGHT)
+    (notice,) = adapter.texts("quota")
+    assert "4 papers wait for the model's daily quota" in notice  # not the unreadable one
+    (sub,) = await core.subscriptions.for_chat(CHAT)
+    assert "5 to retry" in (sub.last_result or "")  # all five are tried again next time

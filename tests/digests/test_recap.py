@@ -320,3 +320,69 @@ async def test_recap_of_an_unknown_subscription_says_so(core: Core) -> None:
     assert said == "This chat has no subscription 'BADID'. Send /subscriptions to see the ids."
     elsewhere = (await say(core, "/recap", chat=ChatRef("test", "other"))).text
     assert elsewhere.startswith("This chat has no subscriptions.")
+
+
+async def test_a_weekly_and_a_daily_subscription_in_one_chat_both_get_every_paper(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    weekly = await subscribe(core, "cs.CV --weekly --at 08:00 --tz UTC")
+    daily = await subscribe(core, "cs.CV --at 08:00 --tz UTC")
+    adapter = core.adapters["test"]
+    assert isinstance(adapter, RecordingAdapter)
+    for offset in range(5):
+        day = MONDAY + timedelta(days=offset)
+        announce(arxiv, day)
+        clock_of(core).now = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=8)
+        await core.scheduler.tick()
+    posted = sorted(p.split("v")[0] for p in adapter.papers("lab"))
+    assert posted == sorted(TITLES)  # the daily's cards: none taken by the weekly
+    recap = next(t for t in adapter.texts("lab") if t.startswith("🗓 Week in review"))
+    assert "9 papers in 3 themes" in recap and all(title in recap for title in TITLES.values())
+    assert len(await core.scheduler.runner.archive.cards(weekly)) == 9
+    assert len(await core.scheduler.runner.archive.cards(daily)) == 9
+
+
+async def test_a_weekly_subscription_keeps_only_the_papers_within_its_cap(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    sub_id = await subscribe(core, "cs.CV --weekly --max 1 --at 08:00 --tz UTC")
+    announce(arxiv, MONDAY)  # two papers, one over the cap
+    clock_of(core).now = datetime.combine(MONDAY, datetime.min.time(), UTC) + timedelta(hours=8)
+    await core.scheduler.tick()
+    (kept,) = await core.scheduler.runner.archive.cards(sub_id)
+    assert kept.base in SCHEDULE[0] and not kept.posted
+    (sub,) = await core.subscriptions.all()
+    assert sub.last_result is not None and "1 papers kept for the weekly recap" in sub.last_result
+    (left,) = set(SCHEDULE[0]) - {kept.base}
+    assert "delivered on 2024-11-25" in (await say(core, f"/why {kept.base}")).text
+    assert "over the cap" in (await say(core, f"/why {left}")).text
+
+
+async def test_a_weekly_recap_comes_on_the_subscribers_friday_in_its_time_zone(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    said = (await say(core, "/subscribe cs.CV --weekly --at 08:00 --tz Asia/Shanghai")).text
+    assert "A weekly recap on Fridays at 08:00 Asia/Shanghai" in said
+    adapter = core.adapters["test"]
+    assert isinstance(adapter, RecordingAdapter)
+    for offset in range(6):  # Monday .. Saturday, 08:00 in Shanghai (the evening before in NY)
+        local = MONDAY + timedelta(days=offset)
+        announce(arxiv, local - timedelta(days=1))  # the feed New York dates the day before
+        clock_of(core).now = datetime.combine(local, datetime.min.time(), UTC)  # 08:00 +08:00
+        await core.scheduler.tick()
+        texts = adapter.texts("lab")
+        if offset < 4:
+            assert texts == []  # Monday to Thursday in Shanghai: gathered silently
+        else:
+            (recap,) = texts  # Friday in Shanghai (Thursday in New York); once, not Saturday
+            assert recap.startswith("🗓 Week in review: cs.CV (2024-11-22 to 2024-11-28)")
+            assert "7 papers in" in recap  # Thursday's New York feed and those before it
+
+
+async def test_weekly_with_updates_is_refused_with_the_reason(core: Core) -> None:
+    said = (await say(core, "/subscribe cs.CV --weekly --updates")).text
+    assert said == (
+        "--updates replies under a paper's card, and a --weekly subscription posts no cards, "
+        "only its recap: subscribe with one of them."
+    )
+    assert await core.subscriptions.all() == []

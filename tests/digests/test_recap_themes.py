@@ -3,6 +3,7 @@ recap is due, and a long recap split at the platforms' limits."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +15,7 @@ from bot.chat.lines import utf16_len
 from bot.digests.recap import Recap, RecapPaper, RecapTheme, recap_due, week_of
 from bot.digests.recap_post import recap_post
 from bot.digests.subscriptions import Subscription
-from bot.digests.themes import group
+from bot.digests.themes import MOST_CLUSTERED, SVD_DIMS, group
 from bot.infra import keys
 from bot.papers.models import PaperId, PaperMeta
 
@@ -103,3 +104,37 @@ def test_a_long_recap_is_split_at_each_platforms_limit_losing_nothing() -> None:
     assert len(pieces) > 7 and all(len(p.content) <= 2000 for p in pieces)
     for text in ("\n".join(messages), "\n".join(p.content for p in pieces)):
         assert all(p.meta.abs_url in text for p in papers)
+
+
+TOPIC_WORDS = {
+    "head": "talking head lip sync audio driven portrait facial animation speech avatar expression"
+    " mouth viseme identity video",
+    "seg": "medical image segmentation boundary organ tumour mask label scan lesion ultrasound"
+    " annotation pixel contour",
+    "asr": "speech recognition transcription encoder decoder acoustic language streaming word"
+    " error rate noise phoneme corpus",
+}
+FILLER = ("we", "propose", "method", "results", "show", "novel", "experiments", "benchmark")
+
+
+def busy_week(size: int) -> tuple[list[str], list[str]]:
+    """``size`` texts drawn from three topics' words (seeded), oldest first, and their topics."""
+    rng = random.Random(7)
+    texts, topics = [], []
+    for n in range(size):
+        topic = ("head", "seg", "asr")[n % 3]
+        words = rng.sample(TOPIC_WORDS[topic].split(), 8) + rng.sample(FILLER, 4)
+        texts.append(" ".join(words) + f" variant{n}")
+        topics.append(topic)
+    return texts, topics
+
+
+def test_a_busy_week_is_grouped_on_its_newest_papers_and_every_older_one_joins_its_theme() -> None:
+    texts, topics = busy_week(450)  # beyond SVD_DIMS and MOST_CLUSTERED
+    assert len(texts) > MOST_CLUSTERED > SVD_DIMS
+    themes = group(texts)
+    assert sorted(i for t in themes for i in t.members) == list(range(450))  # each once
+    assert len(themes) == 3
+    for theme in themes:
+        assert len({topics[i] for i in theme.members}) == 1  # older papers too (not clustered)
+    assert group(texts) == themes  # deterministic

@@ -197,3 +197,36 @@ async def test_a_failed_reply_is_sent_by_the_next_run(core: Core, arxiv: FakeArx
     assert [(p.text, p.reply_to) for p in sent] == [
         (f"📣 Accepted to NeurIPS 2025 (v2): https://arxiv.org/abs/{BASE}v2", card_id)
     ]
+
+
+async def test_a_reworded_acceptance_in_a_later_version_is_not_replied_again(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    _, card_id = await delivered(core)
+    replaced(arxiv, TUESDAY, paper(2, "Accepted at ICML 2025 (Oral)"))
+    next_day(core, TUESDAY)
+    (reply,) = replies(await say(core, "/digest"))
+    assert reply.text == f"📣 Accepted at ICML 2025 (Oral) (v2): https://arxiv.org/abs/{BASE}v2"
+    assert reply.reply_to == card_id
+
+    replaced(arxiv, WEDNESDAY, paper(3, "Accepted at ICML 2025 with an oral presentation"))
+    next_day(core, WEDNESDAY)
+    assert replies(await say(core, "/digest")) == []  # the same acceptance, reworded
+
+
+async def test_each_newly_named_repository_gets_its_own_reply_once(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    await delivered(core)
+    first = f"{ABSTRACT} Code: https://github.com/talk-lab/talklora."
+    replaced(arxiv, TUESDAY, paper(2, abstract=first))
+    next_day(core, TUESDAY)
+    (reply,) = replies(await say(core, "/digest"))
+    assert "https://github.com/talk-lab/talklora ·" in reply.text
+
+    moved = f"{ABSTRACT} Code: https://github.com/talk-lab/talklora-official."
+    replaced(arxiv, WEDNESDAY, paper(3, abstract=moved))
+    next_day(core, WEDNESDAY)
+    (again,) = replies(await say(core, "/digest"))
+    assert "https://github.com/talk-lab/talklora-official ·" in again.text
+    assert replies(await say(core, "/digest")) == []

@@ -3,6 +3,7 @@ arriving first and marked in the chat's next digest, whatever their category."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,9 @@ from support.paperkit import settings_for, talklora
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef, SentRef
 from bot.chat.post import Post
+from bot.digests.schedule import submission_window
+from bot.follows.finder import EMPTY_TTL
+from bot.infra import keys
 
 LAB = ChatRef("test", "lab")
 OTHER = ChatRef("test", "other-lab")
@@ -259,3 +263,31 @@ async def test_chats_following_one_family_name_share_one_search_per_day(
     assert JAMES not in [b for b, _ in cards(lab)]
     james = "Why: by James Saunders, whom you follow"  # "J. Saunders" may be James too
     assert set(cards(other)[:2]) == {(SPEECH, james), (JAMES, james)}
+
+
+async def test_an_empty_author_search_is_asked_again_soon_and_a_late_paper_still_arrives(
+    core: Core, arxiv: FakeArxiv
+) -> None:
+    await say(core, '/subscribe "talking head" cs.CV')
+    await say(core, '/follow "Grace Hopper"')  # her only paper is older than the window
+    first = await say(core, "/digest")
+    assert [b for b, _ in cards(first)] == [TOPIC, BOTH]
+    start, _ = submission_window(NOW)
+    key = keys.author_search(core.settings.redis_prefix, "hopper", f"{start:%Y%m%d%H%M}")
+    assert 0 < await core.redis.ttl(key) <= EMPTY_TTL  # "nothing" is not pinned for days
+
+    late = "2411.00030"  # arXiv's API indexes her new paper after that first search
+    arxiv.add(
+        talklora(
+            late,
+            title="Compilers for speech models",
+            authors=("Grace Hopper",),
+            abstract="Compilers for speech models. We describe the method and its evaluation.",
+            categories=("eess.AS",),
+            published=IN_WINDOW,
+        )
+    )
+    await core.redis.pexpire(key, 1)  # the 30 minutes pass
+    await asyncio.sleep(0.01)
+    again = await say(core, "/digest")
+    assert cards(again) == [(late, "Why: by Grace Hopper, whom you follow")]

@@ -21,7 +21,7 @@ PINNED = [
     (keys.meta(P, "2408.13714"), "paperbot:meta:2408.13714"),
     (keys.meta(P, "2408.13714v2"), "paperbot:meta:2408.13714v2"),
     (keys.feed(P, "cs.CV", "2024082814"), "paperbot:feed:cs.CV:2024082814"),
-    (keys.text(P, "2408.13714v1"), "paperbot:text:2408.13714v1"),
+    (keys.text(P, "2408.13714v1"), "paperbot:text:2408.13714v1:2"),
     (keys.figure(P, "2408.13714v1"), "paperbot:fig:2408.13714v1"),
     (keys.figure_info(P, "2408.13714v1"), "paperbot:figinfo:2408.13714v1"),
     (
@@ -41,6 +41,14 @@ PINNED = [
     (keys.chat(P, GROUP), "paperbot:chat:telegram:-1001234"),
     (keys.chat(P, TOPIC), "paperbot:chat:telegram:-1001234:77"),
     (keys.posts(P, TOPIC), "paperbot:posts:telegram:-1001234"),  # one per chat, threads share
+    (keys.vote_cards(P, TOPIC), "paperbot:votecards:telegram:-1001234"),
+    (keys.archive_cards(P, "ab12cd"), "paperbot:archive:ab12cd:cards"),
+    (keys.archive_days(P, "ab12cd"), "paperbot:archive:ab12cd:days"),
+    (keys.archive_version(P, "ab12cd"), "paperbot:archive:ab12cd:version"),
+    (
+        keys.abstract_vector(P, "gemini", "gemini-embedding-001", "default", "2408.13714v1"),
+        "paperbot:rankvec:gemini:gemini-embedding-001:default:2408.13714v1",
+    ),
     (keys.rate_limit(P, "discord", "4242"), "paperbot:ratelimit:discord:4242"),
     (keys.conversation(P, TOPIC, "2408.13714"), "paperbot:conv:telegram:-1001234:77:2408.13714"),
     (keys.subscription(P, "k3x9"), "paperbot:sub:k3x9"),

@@ -64,6 +64,17 @@ def _seen(paragraph: str) -> str:
         f'<span style="transform:scale(0)">{INJECTION}</span>',
         f'<span style="display:none"><b style="display:inline">{INJECTION}</b></span>',
         f'<span style="color:#fff">{INJECTION} <math alttext="x"><mi>x</mi></math></span>',
+        # A background that paints nothing shows the one beneath: white text stays on white.
+        f'<span style="background:none"><span style="color:#fff">{INJECTION}</span></span>',
+        f'<span style="background: None !important;color:#fff">{INJECTION}</span>',
+        f'<span style="background-color:transparent"><b style="color:#fff">{INJECTION}</b></span>',
+        f'<span style="background:initial"><b style="color:#fff">{INJECTION}</b></span>',
+        f'<span style="background:inherit"><b style="color:#fff">{INJECTION}</b></span>',
+        f'<span style="background-color:unset"><b style="color:#fff">{INJECTION}</b></span>',
+        f'<span style="background:no-repeat center"><b style="color:#fff">{INJECTION}</b></span>',
+        f'<span style="background:var(--nothing);color:#fff">{INJECTION}</span>',
+        f'<span style="background:#000"><span style="background:none">'
+        f'<b style="color:#000">{INJECTION}</b></span></span>',
     ],
 )
 def test_text_hidden_by_attribute_or_style_never_reaches_the_sections(hidden: str) -> None:
@@ -78,6 +89,15 @@ def test_text_hidden_by_attribute_or_style_never_reaches_the_sections(hidden: st
         ('<span style="background-color:#000"><span style="color:#fff">Key.</span></span>', "Key."),
         ('<span style="--ltx-bg-color:black;--ltx-fg-color:#FFFFFF">Key.</span>', "Key."),
         ('<span style="background:url(bg.png);color:white">Key.</span>', "Key."),
+        ('<span style="background:linear-gradient(#000, #333);color:white">Key.</span>', "Key."),
+        (
+            '<span style="background:#000"><span style="background:none">'
+            '<b style="color:#fff">Key.</b></span></span>',
+            "Key.",
+        ),
+        ('<span style="--bg:#000;background:var(--bg);color:#fff">Key.</span>', "Key."),
+        ('<span style="background:var(--unset, #000);color:#fff">Key.</span>', "Key."),
+        ('<span style="background:#000 none repeat;color:#fff">Key.</span>', "Key."),
         ('<span style="color:#0000FF">Blue.</span>', "Blue."),
         ('<span style="color:#999999">Grey.</span>', "Grey."),
         ('<span style="font-size:70%"><span style="font-size:50%">Tiny.</span></span>', "Tiny."),

@@ -55,7 +55,27 @@ GESTURES = [
     )
     for i, name in enumerate(("with diffusion", "in real time"), start=1)
 ]
-DAY = ON_TOPIC + OFF_TOPIC
+MORE = [  # the rest of a usual day: a ranking measures what stands out against 20 or more
+    Candidate(
+        f"2411.002{i:02d}v1",
+        f"{topic} revisited",
+        f"We revisit {topic.lower()} with a simple baseline.",
+    )
+    for i, topic in enumerate(
+        (
+            "Tabular data",
+            "Point clouds",
+            "Code generation",
+            "Time series",
+            "Causal discovery",
+            "Optical flow",
+            "Neural compression",
+            "Active learning",
+            "Graph matching",
+        )
+    )
+]
+DAY = ON_TOPIC + OFF_TOPIC + MORE
 
 
 def embedded_settings(arxiv: FakeArxiv, redis_url: str, gemini: FakeGemini) -> Settings:
@@ -180,3 +200,23 @@ async def test_with_embeddings_a_paper_like_the_disliked_one_stops_appearing(
     after = await kept()
     assert not {g.paper for g in GESTURES} & set(after)  # the other gesture paper too
     assert {c.paper for c in ON_TOPIC} <= set(after)  # the talking heads stay
+
+
+async def test_a_small_pool_is_measured_against_the_day(
+    core: Core, arxiv: FakeArxiv, gemini: FakeGemini, redis_url: str
+) -> None:
+    """A keyword-filtered handful cannot say what stands out: it is scored against the day's
+    usual pool once one was ranked, and on TF-IDF before that (never an empty digest)."""
+    few = [*ON_TOPIC[:2], OFF_TOPIC[0]]
+    fresh = await build_core(embedded_settings(arxiv, redis_url, gemini))
+    try:
+        alone = await ranker_of(fresh).rank(
+            ChatRef("test", "a"), few, about=ABOUT, query=None, language="en"
+        )
+    finally:
+        await fresh.aclose()
+    assert not alone.embedded and set(alone.kept) == {c.paper for c in ON_TOPIC[:2]}
+    ranker = ranker_of(core)
+    await rank(ranker, "a")  # the day's usual pool, for another subscription
+    small = await ranker.rank(ChatRef("test", "b"), few, about=ABOUT, query=None, language="en")
+    assert small.embedded and set(small.kept) == {c.paper for c in ON_TOPIC[:2]}

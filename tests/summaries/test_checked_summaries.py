@@ -165,3 +165,15 @@ async def test_residue_that_persists_is_dropped_sentence_by_sentence(
     assert removed("paperbot_claims_unsupported_total", kind="residue", action="removed") == 1
     assert removed("paperbot_claims_unsupported_total", kind="placeholder", action="removed") == 1
     assert removed("paperbot_claims_unsupported_total", kind="name", action="removed") == 1
+
+
+@pytest.mark.parametrize("responder", [fabulist])
+async def test_a_failed_second_attempt_posts_the_first_answer_marked(
+    core: Core, gemini: FakeGemini
+) -> None:
+    gemini.reply_slow(0.0)  # the first answer from the responder: mostly invented
+    gemini.reply_quota(per="day")  # the second attempt: the daily quota is used up
+    text = await card_text(core)
+    assert gemini.calls == 2
+    assert text.count("⚠ unverified: TalkLoRA wins") == 6  # posted, never as if checked
+    assert "daily quota" not in text

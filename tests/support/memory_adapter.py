@@ -89,7 +89,7 @@ class MemoryAdapter:
         self.posts.setdefault(chat.chat_id, []).append(post)
         ids = (str(self._next_id),)
         if post.paper_id:
-            await self.host.posts.remember(chat, ids, post.paper_id)
+            await self.host.posts.remember(chat, ids, post.paper_id, votes=post.votes)
         return SentRef(chat, ids)
 
     async def say(self, chat_id: str, text: str, user: str = "u1") -> None:
@@ -109,15 +109,24 @@ class DictPosts:
 
     def __init__(self) -> None:
         self.papers: dict[tuple[str, str], str] = {}
+        self.cards: dict[tuple[str, str], str] = {}
 
-    async def remember(self, chat: ChatRef, message_ids: tuple[str, ...], paper: str) -> None:
-        """Note the messages."""
+    async def remember(
+        self, chat: ChatRef, message_ids: tuple[str, ...], paper: str, votes: bool = False
+    ) -> None:
+        """Note the messages (and, with ``votes``, that they carry vote buttons)."""
         for message_id in message_ids:
             self.papers[(chat.key(), message_id)] = paper
+            if votes:
+                self.cards[(chat.key(), message_id)] = paper
 
     async def paper_of(self, chat: ChatRef, message_id: str) -> str | None:
         """The paper noted for a message."""
         return self.papers.get((chat.key(), message_id))
+
+    async def card_paper(self, chat: ChatRef, message_id: str) -> str | None:
+        """The paper noted for a message with vote buttons."""
+        return self.cards.get((chat.key(), message_id))
 
 
 @dataclass

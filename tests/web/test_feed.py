@@ -12,9 +12,10 @@ from support.digest_days import SCRIPT_TITLE, Subscribed, fetch, teaser_png, tok
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
 from support.paperkit import settings_for
+from support.servers import free_port
 
 from bot.app import Core, build_core
-from bot.infra.health_server import HealthServer
+from bot.infra.health_server import HealthServer, redis_ping
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -72,13 +73,26 @@ async def test_entry_ids_survive_a_restart_and_a_new_token(
 ) -> None:
     token = await token_of(core, subscribed.sub_id)
     before, _ = await feed_of(server, token)
+    await server.stop()  # the old process's server is gone; a new process serves the same Redis
     restarted = await build_core(settings_for(arxiv, redis_url, gemini, user_rate_limit=0))
+    assert restarted.site is not None
+    served = HealthServer(
+        restarted.metrics,
+        redis_ping=redis_ping(restarted.redis),
+        adapters=restarted.adapter_states,
+        port=free_port(),
+        routes=restarted.site.routes(),
+    )
+    await served.start()
     try:
-        assert restarted.site is not None
         fresh = await restarted.site.tokens.revoke(subscribed.sub_id)
-        after, _ = await feed_of(server, fresh)
+        after, _ = await feed_of(served, fresh)
+        assert (await fetch(served, f"/s/{token}/feed.xml")).status_code == 404  # the old token
     finally:
+        await served.stop()
         await restarted.aclose()
+    assert fresh != token and len(after.entries) == 5
+    assert after.feed.links[0].href == f"{served.url}/s/{fresh}/feed.xml"  # the new process's
     assert [e.id for e in after.entries] == [e.id for e in before.entries]
     assert after.feed.id == before.feed.id
     assert [e.updated for e in after.entries] == [e.updated for e in before.entries]

@@ -1,9 +1,12 @@
 """The page shows what the chat saw, from the caches only: each card (title linked, authors,
-figure, summary, takeaways, the analysis folded, the why line) under its day's coverage line."""
+figure, summary, takeaways, the analysis folded, the why line) under its day's coverage line;
+papers a --weekly subscription kept unposted are not on it, and a long month is cut to the
+newest cards with a word on how many older ones are left out."""
 
 from __future__ import annotations
 
 from lxml import html
+from support.chatkit import Transcript, command
 from support.digest_days import (
     DAYS,
     SCRIPT_TITLE,
@@ -17,8 +20,13 @@ from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
 
 from bot.app import Core
+from bot.chat.contract import ChatRef
+from bot.digests.schedule import EASTERN
 from bot.infra import keys
 from bot.infra.health_server import HealthServer
+from bot.web.render import Links, page_html
+
+OTHER = ChatRef("test", "reading-group")
 
 
 def text_of(node: html.HtmlElement) -> str:
@@ -101,7 +109,6 @@ async def test_a_page_view_calls_neither_the_model_nor_arxiv(
     core: Core, subscribed: Subscribed, server: HealthServer, gemini: FakeGemini, arxiv: FakeArxiv
 ) -> None:
     calls, requests = gemini.calls, len(arxiv.requests)
-    await page(core, server, subscribed.sub_id)
     prefix = core.settings.redis_prefix
     async for key in core.redis.scan_iter(match=f"{prefix}sum:2411.00004v1:*"):
         await core.redis.delete(key)  # the summary expired (or the model changed)
@@ -120,3 +127,45 @@ async def test_a_subscription_with_no_digest_yet_says_so(core: Core, server: Hea
     dom = await page(core, server, sub_id)
     assert not dom.xpath("//article")
     assert "No digest has been delivered yet" in text_of(dom)
+
+
+async def test_papers_a_weekly_subscription_kept_unposted_are_not_shown(
+    core: Core, subscribed: Subscribed, server: HealthServer
+) -> None:
+    answer = Transcript()  # another chat, so the papers are new to it
+    await core.handle(command('/subscribe cs.CV "talking head" --weekly', chat=OTHER), answer)
+    weekly = await core.subscriptions.get(answer.text.split("(")[1].split(")")[0])
+    assert weekly is not None
+    wednesday = core.scheduler.clock()  # noon of the last of the three days
+    gathered = await core.scheduler.runner.gather(weekly, wednesday)
+    assert gathered.gathered == ["2411.00005v1"]  # found, summarized, archived: never posted
+    (kept,) = await core.scheduler.runner.archive.cards(weekly.id)
+    assert kept.posted is False and kept.day == wednesday.astimezone(EASTERN).date()
+    dom = await page(core, server, weekly.id)
+    assert not dom.xpath("//article")
+    assert "weekly recap in the chat, not paper cards" in text_of(dom)
+    token = await token_of(core, weekly.id)
+    feed = (await fetch(server, f"/s/{token}/feed.xml")).text
+    assert "<entry>" not in feed and "2411.00005" not in feed
+    figure = await fetch(server, f"/s/{token}/figure/2411.00005.png")
+    assert figure.status_code == 404  # not even its figure: the chat never got the card
+    daily = await page(core, server, subscribed.sub_id)  # the daily one still shows its own
+    assert len(daily.xpath("//article")) == 5
+
+
+async def test_a_long_month_shows_the_newest_cards_and_counts_the_rest(
+    core: Core, subscribed: Subscribed
+) -> None:
+    assert core.site is not None
+    sub = await core.subscriptions.get(subscribed.sub_id)
+    assert sub is not None
+    digests = await core.site.pages.digests(sub, limit=2)
+    assert [c.paper for c in digests.cards] == ["2411.00005v1", "2411.00004v1"]  # newest sent
+    assert (digests.older, digests.total) == (3, 5)
+    assert [d.day.day for d in digests.days] == [27, 26]  # Monday's coverage is not left alone
+    dom = html.fromstring(page_html(digests, Links.relative("t" * 32)))
+    assert text_of(dom.xpath("//p[@class='sub']")[0]).startswith("5 papers")
+    (older,) = dom.xpath("//p[@class='older']")
+    assert text_of(older) == (
+        "3 older papers of these days are not shown here: the page holds the newest 2."
+    )

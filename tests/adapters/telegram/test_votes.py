@@ -11,12 +11,14 @@ import pytest
 from support.fakes.arxiv_server import FakeArxiv
 from support.fakes.gemini_server import FakeGemini
 from support.fakes.telegram_server import Call, FakeTelegram
-from support.memory_adapter import until
+from support.memory_adapter import DictPosts, RouterHost, until
 from support.paperkit import settings_for, talklora
 
 from adapters.telegram import TelegramAdapter
 from bot.app import Core, build_core
 from bot.chat.contract import ChatRef
+from bot.chat.post import Post
+from bot.chat.router import Router
 from bot.digests.subscriptions import Subscription
 
 MONDAY_8AM = datetime(2024, 11, 25, 8, 0, tzinfo=UTC)  # cs.CV announces on Mondays
@@ -327,3 +329,62 @@ async def test_a_reaction_on_a_card_from_before_a_restart_counts_and_the_next_ta
     finally:
         await adapter.stop()
         await core.aclose()
+
+
+async def paper_post(core: Core, tg: FakeTelegram, chat_id: int, after: int) -> Call:
+    """The first message past the chat's first ``after`` that the bot noted as about a paper."""
+    chat = ChatRef("telegram", str(chat_id))
+    for _ in range(300):
+        for call in tg.sent(chat_id)[after:]:
+            if await core.posts.paper_of(chat, str(call.result["message_id"])):
+                return call
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no post about a paper in chat {chat_id}")
+
+
+async def test_a_reaction_on_a_summary_or_an_answer_is_no_vote_only_one_on_a_digest_card(
+    bot: Core, tg: FakeTelegram
+) -> None:
+    card = await digest(bot, tg, -75)
+    tg.push_message(-75, 7, "/summarize 2410.10001", chat_type="group")
+    summary = await paper_post(bot, tg, -75, after=2)
+    tg.push_message(-75, 7, "/ask 2410.10001 which LoRA rank works best?", chat_type="group")
+    answer = await paper_post(bot, tg, -75, after=tg.sent(-75).index(summary) + 1)
+    assert vote_row(summary.json("reply_markup")) == []  # on-demand cards carry no buttons
+
+    tg.push_reaction(-75, summary.result["message_id"], 7, new=(THUMBS_UP,))  # liked the card
+    tg.push_reaction(-75, answer.result["message_id"], 8, new=(THUMBS_DOWN,))  # or not the answer
+    tg.push_reaction(-75, card.result["message_id"], 9, new=(THUMBS_UP,))  # the one that counts
+    await settled(tg, card, [("👍 1", LIKE), ("👎", DISLIKE)])
+    await asyncio.sleep(0.3)  # the other two were read before it: nothing more arrives
+    chat = ChatRef("telegram", "-75")
+    assert await bot.feedback.count(chat) == 1
+    assert await bot.feedback.vote_of(chat, "9", "2410.10001") == 1
+    assert await bot.feedback.vote_of(chat, "7", "2410.10001") == 0
+    assert await bot.feedback.vote_of(chat, "8", "2410.10001") == 0
+    edited = {c.params["message_id"] for c in tg.calls_of("editMessageReplyMarkup")}
+    assert edited == {str(card.result["message_id"])}  # the summary and answer left as sent
+    assert await bot.posts.paper_of(chat, str(answer.result["message_id"])) == PAPER  # replies ask
+
+
+async def test_only_the_message_under_a_long_cards_buttons_takes_reactions(
+    tg: FakeTelegram,
+) -> None:
+    posts = DictPosts()
+    adapter = TelegramAdapter(
+        RouterHost(Router(), posts), token=tg.token, base_url=tg.base_url, poll_timeout=0.5
+    )
+    await adapter.start()
+    try:
+        await until(lambda: adapter.connected, what="telegram connected")
+        long_card = Post(text="word " * 1500, paper_id=PAPER, votes=True)  # over one message
+        sent = await adapter.send(ChatRef("telegram", "-76"), long_card)
+    finally:
+        await adapter.stop()
+    *head, last = sent.message_ids
+    assert head and vote_row(tg.markup(-76, int(last))) == [("👍", LIKE), ("👎", DISLIKE)]
+    chat = ChatRef("telegram", "-76")
+    assert [await posts.card_paper(chat, m) for m in sent.message_ids] == [None] * len(head) + [
+        PAPER
+    ]
+    assert {await posts.paper_of(chat, m) for m in sent.message_ids} == {PAPER}  # all answer
