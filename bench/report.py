@@ -494,7 +494,12 @@ def merged(readme: str, fresh: dict[str, list[Row]]) -> str:
         for i in reversed(mine):
             del lines[i]
         lines[at:at] = [f"| {' | '.join(c.replace('|', '/') for c in row)} |" for row in rows]
-    note = f"Rows of {', '.join(sorted(fresh))} re-measured on {date.today().isoformat()}."
+    today = date.today().isoformat()
+    names = set(fresh)
+    for line in lines:  # steps rerun earlier the same day stay named
+        if line.startswith("Rows of ") and line.endswith(f" re-measured on {today}."):
+            names.update(line[len("Rows of ") : -len(f" re-measured on {today}.")].split(", "))
+    note = f"Rows of {', '.join(sorted(names))} re-measured on {today}."
     lines = [line for line in lines if not line.startswith("Rows of ")]
     lines.insert(lines.index(END), note)
     lines.insert(lines.index(END), "")

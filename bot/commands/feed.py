@@ -62,7 +62,7 @@ class FeedCommands:
             raise BadInput("Which subscription's links? Send /feed ID --revoke.")
         where = "This chat"
         if target is not None and target.startswith("@"):  # /feed @channel, as /subscriptions
-            subs = await self.store.for_chat(await self.access._target(command, target))
+            subs = await self.store.for_chat(await self.access.target_chat(command, target))
             where = target
         elif target is not None:
             subs = [await self._one(command, target, revoke)]
@@ -93,7 +93,7 @@ class FeedCommands:
         if revoke and command.chat_type != "private" and not command.user_is_admin:
             raise UserFacingError("Only the chat's admins can replace the links.")
         if command.chat_type == "private":
-            return await self.access._owned(replace(command, args=sub_id))
+            return await self.access.owned(replace(command, args=sub_id))
         return await self.store.get_in_chat(sub_id, command.chat)
 
     def _no_address(self) -> str:

@@ -159,7 +159,8 @@ class SubscriptionCommands:
         if command.chat_type != "private" and not command.user_is_admin:
             raise UserFacingError("Only the chat's admins can change its subscriptions.")
 
-    async def _target(self, command: Command, channel: str | None) -> ChatRef:
+    async def target_chat(self, command: Command, channel: str | None) -> ChatRef:
+        """The chat a command manages: its own, or "@channel" an admin manages from a private chat."""
         if channel is None:
             return command.chat
         if self.resolve_channel is None or command.chat.platform != "telegram":
@@ -177,7 +178,7 @@ class SubscriptionCommands:
                 "--updates replies under a paper's card, and a --weekly subscription posts no "
                 "cards, only its recap: subscribe with one of them."
             )
-        chat = await self._target(command, args.channel)
+        chat = await self.target_chat(command, args.channel)
         chat_settings = await self.chats.settings(chat)
         sub = Subscription(
             id=self.store.new_id(),
@@ -227,7 +228,7 @@ class SubscriptionCommands:
     async def list(self, command: Command, conversation: Conversation) -> None:
         """This chat's subscriptions with ids and state (or a channel's: /subscriptions @name)."""
         target = command.args.strip() or None
-        chat = await self._target(command, target)
+        chat = await self.target_chat(command, target)
         subs = await self.store.for_chat(chat)
         if not subs:
             await conversation.reply(Post(text=f"No subscriptions here yet. {SUBSCRIBE_EXAMPLE}"))
@@ -237,7 +238,8 @@ class SubscriptionCommands:
             lines.append("Resume a paused one with /resume ID once the problem is fixed.")
         await conversation.reply(Post(text="\n".join(lines)))
 
-    async def _owned(self, command: Command) -> Subscription:
+    async def owned(self, command: Command) -> Subscription:
+        """The subscription ``command.args`` names, if this chat (or its admin) may manage it."""
         sub_id = command.args.strip()
         if not sub_id:
             raise BadInput(f"Which subscription? Send /{command.name} ID (see /subscriptions).")
@@ -258,7 +260,7 @@ class SubscriptionCommands:
 
     async def unsubscribe(self, command: Command, conversation: Conversation) -> None:
         """Delete a subscription, its archive and its page's token (its links answer 404)."""
-        sub = await self._owned(command)
+        sub = await self.owned(command)
         await self.store.remove(sub)
         if self.web_tokens is not None:
             await self.web_tokens.forget(sub.id)
@@ -268,7 +270,7 @@ class SubscriptionCommands:
 
     async def pause(self, command: Command, conversation: Conversation) -> None:
         """Stop a subscription's digests until /resume."""
-        sub = await self._owned(command)
+        sub = await self.owned(command)
         sub.paused, sub.pause_reason = True, f"paused by user {command.user_id}"
         await self.store.save(sub)
         await self.scheduler.sync()
@@ -276,7 +278,7 @@ class SubscriptionCommands:
 
     async def resume(self, command: Command, conversation: Conversation) -> None:
         """Restart a paused subscription (from the next morning on)."""
-        sub = await self._owned(command)
+        sub = await self.owned(command)
         sub.paused, sub.pause_reason = False, None
         sub.last_slot = slot_key(
             latest_slot(self.scheduler.clock(), parse_time_of_day(sub.at), parse_zone(sub.zone))

@@ -140,7 +140,7 @@ class PaperService:
     async def cached_summary(self, paper: PaperId, language: Language) -> PaperSummary | None:
         """A version's summary when it is already cached, else None: reads Redis only, never
         arXiv or the model (the subscription pages show what was written, nothing new)."""
-        return await self.cache.get_model(self._summary_key_of(paper, language), PaperSummary)
+        return await self.cache.get_model(self.summary_key_of(paper, language), PaperSummary)
 
     async def cached_meta(self, paper: PaperId) -> PaperMeta | None:
         """A version's metadata when it is cached, else None (Redis only, never arXiv)."""
@@ -165,9 +165,10 @@ class PaperService:
         return Figure(data=data, mime=info.mime, caption=info.caption, source_url=info.source_url)
 
     def _summary_key(self, meta: PaperMeta, language: Language) -> str:
-        return self._summary_key_of(meta.id, language)
+        return self.summary_key_of(meta.id, language)
 
-    def _summary_key_of(self, paper: PaperId, language: Language) -> str:
+    def summary_key_of(self, paper: PaperId, language: Language) -> str:
+        """The cache key of a version's summary in ``language`` by this model and prompts."""
         return keys.summary(
             self.cache.prefix,
             paper.versioned,

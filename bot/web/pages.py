@@ -173,7 +173,7 @@ class PageSource:
         for card in cards:
             paper = _paper_of(card)
             names += [
-                self.papers._summary_key_of(paper, sub.language),  # the key cached_summary reads
+                self.papers.summary_key_of(paper, sub.language),  # the key cached_summary reads
                 keys.meta(prefix, str(paper)),
                 keys.figure_info(prefix, paper.versioned),
             ]
