@@ -109,12 +109,6 @@ class Core:
 
 
 @pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
 def posts(redis_client: aioredis.Redis) -> PostIndex:
     """The core's index of which paper each bot message was about (a real Redis)."""
     return PostIndex(redis_client, "test:")

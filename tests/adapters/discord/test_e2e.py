@@ -39,12 +39,6 @@ def arxiv() -> Iterator[FakeArxiv]:
 
 
 @pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(
     arxiv: FakeArxiv, gemini: FakeGemini, dc: FakeDiscord, redis_url: str, redis_client: object
 ) -> AsyncIterator[tuple[Core, DiscordAdapter]]:

@@ -30,12 +30,6 @@ def arxiv() -> Iterator[FakeArxiv]:
 
 
 @pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(
     arxiv: FakeArxiv, dc: FakeDiscord, redis_url: str, redis_client: object
 ) -> AsyncIterator[Core]:

@@ -35,12 +35,6 @@ Bot = tuple[Core, DiscordAdapter]
 
 
 @pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(
     arxiv: FakeArxiv, dc: FakeDiscord, redis_url: str, redis_client: object
 ) -> AsyncIterator[Bot]:

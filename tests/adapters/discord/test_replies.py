@@ -19,12 +19,6 @@ UPDATE = "📣 Accepted to NeurIPS 2025 (v2): https://arxiv.org/abs/2411.00001v2
 
 
 @pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        yield server
-
-
-@pytest.fixture
 async def adapter(dc: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
     host = RouterHost(Router(), DictPosts())
     started = DiscordAdapter(host, token=dc.token, api_url=dc.api_url, gateway_url=dc.gateway_url)

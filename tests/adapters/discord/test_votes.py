@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,12 +28,6 @@ CHANNEL = ChatRef("discord", str(PAPERS))
 def arxiv() -> Iterator[FakeArxiv]:
     with FakeArxiv() as server:
         server.add(talklora())
-        yield server
-
-
-@pytest.fixture
-async def dc() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
         yield server
 
 
