@@ -35,6 +35,27 @@ DEPTH = 20  # passages each ranking contributes to the fusion
 KEPT = 8  # papers whose passage vectors stay in memory (at most ~1.2 MB each)
 
 
+async def embed_units(
+    client: Embedder, texts: Sequence[str], *, model: str, query: bool, dimensions: int | None
+) -> list[Vector]:
+    """One unit vector per text in one request (at most BATCH texts), LLMInvalidOutput when the
+    model returns vectors of different sizes or of another size than ``dimensions``."""
+    reply = await client.embed(texts, model=model, query=query, dimensions=dimensions)
+    sizes = {len(v) for v in reply.vectors}
+    if len(sizes) != 1 or (dimensions is not None and sizes != {dimensions}):
+        log.warning("%s returned vectors of sizes %s", model, sorted(sizes)[:4])
+        raise LLMInvalidOutput("the embedding model returned vectors of the wrong size")
+    return [unit(v) for v in reply.vectors]
+
+
+async def bounded(work: Awaitable[R], seconds: float) -> R:
+    """``work``'s result, or LLMTimeout past ``seconds`` (retries included)."""
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        raise LLMTimeout("the embedding model did not answer in time") from None
+
+
 def passage_text(chunk: Chunk) -> str:
     """What is embedded for a passage: its section heading, then its text."""
     return f"{chunk.section}\n{chunk.text}"[:MAX_CHARS]
@@ -78,7 +99,7 @@ class Embeddings:
 
             async def embed() -> list[Vector]:
                 texts = [passage_text(c) for c in chunks]
-                vectors = await self._bounded(self._embed_all(texts), self.document_timeout_s)
+                vectors = await bounded(self._embed_all(texts), self.document_timeout_s)
                 await self.cache.set_bytes(key, pack(vectors), self.ttl_s)
                 return vectors
 
@@ -91,7 +112,7 @@ class Embeddings:
 
     async def query(self, text: str) -> Vector:
         """The unit vector of a question."""
-        (vector,) = await self._bounded(self._embed([text], query=True), self.query_timeout_s)
+        (vector,) = await bounded(self._embed([text], query=True), self.query_timeout_s)
         return vector
 
     async def _stored(self, key: str, count: int) -> list[Vector] | None:
@@ -116,21 +137,9 @@ class Embeddings:
 
     async def _embed(self, texts: list[str], *, query: bool) -> list[Vector]:
         self.requests += 1
-        reply = await self.client.embed(
-            texts, model=self.model, query=query, dimensions=self.dimensions
+        return await embed_units(
+            self.client, texts, model=self.model, query=query, dimensions=self.dimensions
         )
-        sizes = {len(v) for v in reply.vectors}
-        if len(sizes) != 1 or (self.dimensions is not None and sizes != {self.dimensions}):
-            log.warning("%s returned vectors of sizes %s", self.model, sorted(sizes)[:4])
-            raise LLMInvalidOutput("the embedding model returned vectors of the wrong size")
-        return [unit(v) for v in reply.vectors]
-
-    @staticmethod
-    async def _bounded(work: Awaitable[R], seconds: float) -> R:
-        try:
-            return await asyncio.wait_for(work, seconds)
-        except TimeoutError:
-            raise LLMTimeout("the embedding model did not answer in time") from None
 
 
 class EmbeddingRetriever:

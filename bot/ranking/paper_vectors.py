@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from bot.infra import keys
 from bot.infra.cache import Cache
-from bot.llm.base import Embedder, LLMInvalidOutput, LLMTimeout
-from bot.questions.vectors import Vector, pack, unit, unpack
+from bot.llm.base import Embedder
+from bot.questions.embeddings import BATCH, bounded, embed_units
+from bot.questions.vectors import Vector, pack, unpack
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # texts per request (Gemini's batchEmbedContents accepts at most 100)
 MAX_CHARS = 6000  # of a title and abstract (abstracts are at most 1,920 characters)
 
 
@@ -58,10 +58,7 @@ class PaperVectors:
         return vector
 
     async def _vectors(self, named: list[tuple[str, str]], *, query: bool) -> list[Vector]:
-        try:
-            return await asyncio.wait_for(self._fetch(named, query=query), self.timeout_s)
-        except TimeoutError:
-            raise LLMTimeout("the embedding model did not answer in time") from None
+        return await bounded(self._fetch(named, query=query), self.timeout_s)
 
     async def _fetch(self, named: list[tuple[str, str]], *, query: bool) -> list[Vector]:
         found = await self._stored([name for name, _ in named])
@@ -93,17 +90,14 @@ class PaperVectors:
         fresh: dict[str, Vector] = {}
         for start in range(0, len(texts), BATCH):
             batch = [t[:MAX_CHARS] for t in texts[start : start + BATCH]]
-            reply = await self.client.embed(
-                batch, model=self.model, query=query, dimensions=self.dimensions
+            vectors = await embed_units(
+                self.client, batch, model=self.model, query=query, dimensions=self.dimensions
             )
-            sizes = {len(v) for v in reply.vectors}
-            if len(sizes) != 1 or (self.dimensions is not None and sizes != {self.dimensions}):
-                raise LLMInvalidOutput("the embedding model returned vectors of the wrong size")
             self.embedded += len(batch)
             async with self.cache.redis.pipeline(transaction=False) as pipe:
-                for name, values in zip(names[start : start + BATCH], reply.vectors, strict=True):
-                    fresh[name] = unit(values)
-                    pipe.set(self.key(name), pack([fresh[name]]), ex=self.ttl_s)
+                for name, vector in zip(names[start : start + BATCH], vectors, strict=True):
+                    fresh[name] = vector
+                    pipe.set(self.key(name), pack([vector]), ex=self.ttl_s)
                 await pipe.execute()
         log.info("embedded %d text(s) for ranking", len(texts))
         return fresh
