@@ -148,15 +148,7 @@ def select(items: Iterable[Announcement], *, include_cross: bool) -> list[Announ
     Replacements (``replace``, ``replace-cross``) are dropped. A paper listed twice appears at
     its first position, with the highest version seen.
     """
-    wanted = {"new", "cross"} if include_cross else {"new"}
-    kept: dict[str, Announcement] = {}
-    for item in items:
-        if item.announce_type not in wanted:
-            continue
-        seen = kept.get(item.paper.base)
-        if seen is None or (item.paper.version or 0) > (seen.paper.version or 0):
-            kept[item.paper.base] = item
-    return list(kept.values())
+    return _newest(items, ("new", "cross") if include_cross else ("new",))
 
 
 REPLACEMENT_TYPES = ("replace", "replace-cross")
@@ -165,9 +157,15 @@ REPLACEMENT_TYPES = ("replace", "replace-cross")
 def replacements(items: Iterable[Announcement]) -> list[Announcement]:
     """The ``replace`` and ``replace-cross`` items (new versions of papers announced before),
     once per paper with the highest version seen, in feed order."""
+    return _newest(items, REPLACEMENT_TYPES)
+
+
+def _newest(items: Iterable[Announcement], types: tuple[str, ...]) -> list[Announcement]:
+    """The items of these announce types, once per paper (at its first position, with the
+    highest version seen)."""
     kept: dict[str, Announcement] = {}
     for item in items:
-        if item.announce_type not in REPLACEMENT_TYPES:
+        if item.announce_type not in types:
             continue
         seen = kept.get(item.paper.base)
         if seen is None or (item.paper.version or 0) > (seen.paper.version or 0):
