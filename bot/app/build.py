@@ -91,16 +91,22 @@ def build_llm(settings: Settings) -> LLMClient | None:
     return None
 
 
-def build_embeddings(settings: Settings, llm: MeteredLLM | None, cache: Cache) -> Embeddings | None:
-    """Passage embeddings from the LLM's provider when PAPERBOT_EMBEDDING_MODEL names a model."""
+def _embedder(settings: Settings, llm: MeteredLLM | None) -> tuple[MeteredLLM, str] | None:
+    """The client and model for embeddings, when PAPERBOT_EMBEDDING_MODEL names a model of a
+    provider that embeds."""
     if settings.embedding_model is None or llm is None or not llm.embeds:
         return None
+    return llm, settings.embedding_model
+
+
+def build_embeddings(settings: Settings, llm: MeteredLLM | None, cache: Cache) -> Embeddings | None:
+    """Passage embeddings from the LLM's provider when an embedding model is set."""
+    if (embedder := _embedder(settings, llm)) is None:
+        return None
+    client, model = embedder
+    dimensions = settings.embedding_dimensions
     return Embeddings(
-        client=llm,
-        model=settings.embedding_model,
-        cache=cache,
-        ttl_s=VERSION_TTL,
-        dimensions=settings.embedding_dimensions,
+        client=client, model=model, cache=cache, ttl_s=VERSION_TTL, dimensions=dimensions
     )
 
 
@@ -108,14 +114,12 @@ def build_paper_vectors(
     settings: Settings, llm: MeteredLLM | None, cache: Cache
 ) -> PaperVectors | None:
     """Abstract embeddings for ranking, from the same model as the passages, when one is set."""
-    if settings.embedding_model is None or llm is None or not llm.embeds:
+    if (embedder := _embedder(settings, llm)) is None:
         return None
+    client, model = embedder
+    dimensions = settings.embedding_dimensions
     return PaperVectors(
-        client=llm,
-        model=settings.embedding_model,
-        cache=cache,
-        ttl_s=VERSION_TTL,
-        dimensions=settings.embedding_dimensions,
+        client=client, model=model, cache=cache, ttl_s=VERSION_TTL, dimensions=dimensions
     )
 
 
