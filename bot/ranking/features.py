@@ -32,6 +32,9 @@ class Pool:
             self.vectorizer, self.matrix = None, csr_matrix((len(self.ids), 1), dtype=float)
         self._rows: dict[str, Row] = {}
         self._lock = threading.Lock()
+        # The candidates' embeddings (one unit row each, in ``ids`` order), once a ranker with
+        # an embedding model fetched them: kept with the pool, shared by every subscription.
+        self.dense: NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -77,7 +77,6 @@ class Ranker:
         self.sparse_threshold = threshold if threshold is not None else DEFAULT_THRESHOLD
         self.dense_threshold = threshold if threshold is not None else EMBEDDED_THRESHOLD
         self._pools: OrderedDict[tuple[str, ...], Pool] = OrderedDict()
-        self._dense_pools: OrderedDict[tuple[str, ...], NDArray[np.float64]] = OrderedDict()
         self._reference: NDArray[np.float64] | None = None  # the latest pool of a usual size
 
     @property
@@ -177,13 +176,11 @@ class Ranker:
         by_id = {c.paper: c for c in candidates}
         rated = [(e.paper, paper_text(e.title, e.abstract)) for e in [*liked, *disliked]]
         try:
-            rows = self._dense_pools.get(pool.ids)
+            rows = pool.dense
             if rows is None:  # once per day's pool: every subscription shares its rows
                 papers = [(i, paper_text(by_id[i].title, by_id[i].abstract)) for i in pool.ids]
                 rows = await asyncio.to_thread(_matrix, await self.vectors.papers(papers))
-                self._dense_pools[pool.ids] = rows
-                while len(self._dense_pools) > POOLS_KEPT:
-                    self._dense_pools.popitem(last=False)
+                pool.dense = rows
             reference = rows if len(rows) >= MIN_REFERENCE else self._reference
             if reference is None:  # a small pool and no day seen yet to measure it against
                 log.info("ranking %d papers on TF-IDF: no day's pool to compare with", len(rows))
